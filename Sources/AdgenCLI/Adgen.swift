@@ -1,0 +1,27 @@
+import AdgenCore
+import ArgumentParser
+
+/// `adgen`: one campaign brief in, hundreds of sized, scored ad creatives out.
+@main
+struct Adgen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adgen",
+        abstract: "Turn one ad campaign brief into every prompt variation, sized for every placement.",
+        discussion: """
+            Exit codes: 0 success; 64 usage error; 65 bad input (campaign, template or wildcard file: every \
+            error is printed as FILE:LINE:COL: error: MESSAGE); 70 internal error.
+            The default image provider, `local`, is an offline procedural stand-in for a model: it paints \
+            deterministic drafts for demos and tests, not model output.
+            """,
+        version: "0.1.0",
+        subcommands: [Validate.self, Expand.self, PlanCommand.self, Sizes.self]
+    )
+}
+
+/// The exit codes adgen uses (sysexits), documented in `adgen --help` and README.
+enum Exit {
+    /// Bad input: a campaign, template or wildcard file has errors.
+    static let badInput = ExitCode(65)
+    /// An internal error.
+    static let internalError = ExitCode(70)
+}

@@ -1,0 +1,416 @@
+import Foundation
+import Yams
+
+extension CampaignDecoder {
+    mutating func decodeBrand(_ node: Node) -> Brand {
+        var brand = Brand(name: "", colors: [], font: nil, logo: nil)
+        guard let pairs = mapping(node, "brand", allowed: ["name", "colors", "font", "logo"]) else { return brand }
+        if !pairs.contains(where: { $0.key == "name" }) {
+            error(node, "brand needs a 'name'", hint: "e.g. `brand: { name: Acme Running }`")
+        }
+        for (key, _, value) in pairs {
+            switch key {
+            case "name": brand.name = string(value, "brand.name") ?? ""
+            case "colors":
+                for item in list(value, "brand.colors") ?? [] {
+                    guard let text = string(item, "a brand colour") else { continue }
+                    if let hex = Self.normalisedHexColor(text) {
+                        brand.colors.append(hex)
+                    } else {
+                        error(item, "'\(text)' is not a colour", hint: "write colours as #RRGGBB or #RGB, e.g. \"#FF5A1F\" (quoted: # starts a YAML comment)")
+                    }
+                }
+            case "font": brand.font = string(value, "brand.font")
+            case "logo":
+                if let path = string(value, "brand.logo") {
+                    let resolved = resolve(path)
+                    if FileManager.default.fileExists(atPath: resolved) {
+                        brand.logo = resolved
+                    } else {
+                        error(value, "logo file not found: \(path)", hint: "paths are relative to the campaign file's folder")
+                    }
+                }
+            default: break
+            }
+        }
+        return brand
+    }
+
+    static func normalisedHexColor(_ text: String) -> String? {
+        let body = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
+        guard body.allSatisfy(\.isHexDigit) else { return nil }
+        switch body.count {
+        case 6: return "#" + body.uppercased()
+        case 3: return "#" + body.map { "\($0)\($0)" }.joined().uppercased()
+        default: return nil
+        }
+    }
+
+    mutating func decodeBrief(_ node: Node) -> [BriefField] {
+        guard let pairs = mapping(node, "brief") else { return [] }
+        var fields = [BriefField]()
+        for (key, keyNode, value) in pairs {
+            guard Self.isIdentifier(key) else {
+                error(keyNode, "brief key '\(key)' must be a name (letters, digits, '_' or '-')", hint: "it is used as {{brief.\(key)}}")
+                continue
+            }
+            if let text = string(value, "brief.\(key)", allowEmpty: true) { fields.append(BriefField(key: key, value: text)) }
+        }
+        return fields
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+    }
+
+    mutating func decodeAxes(_ node: Node) -> [Axis] {
+        guard let pairs = mapping(node, "axes") else { return [] }
+        var axes = [Axis]()
+        for (name, keyNode, value) in pairs {
+            guard Self.isIdentifier(name), name != "brief" else {
+                error(keyNode, "axis name '\(name)' must be a name (letters, digits, '_' or '-'), not 'brief'", hint: "it is used as {{\(name)}}")
+                continue
+            }
+            guard let items = list(value, "axis '\(name)'", allowSingle: true) else { continue }
+            if items.isEmpty {
+                error(value, "axis '\(name)' has no values", hint: "give it at least one value, or remove the axis")
+                continue
+            }
+            var values = [String]()
+            var seen = [String: Node]()
+            for item in items {
+                guard let text = string(item, "a value of axis '\(name)'") else { continue }
+                if seen[text] != nil {
+                    error(item, "axis '\(name)' lists '\(text)' twice", hint: "remove the repeat; it would double those variants")
+                    continue
+                }
+                seen[text] = item
+                values.append(text)
+            }
+            if !values.isEmpty { axes.append(Axis(name: name, values: values)) }
+        }
+        return axes
+    }
+
+    mutating func decodeWildcardFolders(_ node: Node?) -> [String] {
+        var folders = [String]()
+        if let node {
+            for item in list(node, "wildcards", allowSingle: true) ?? [] {
+                guard let path = string(item, "a wildcards folder") else { continue }
+                let resolved = resolve(path)
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
+                    folders.append(resolved)
+                } else {
+                    error(item, "wildcards folder not found: \(path)", hint: "paths are relative to the campaign file's folder")
+                }
+            }
+        }
+        let beside = resolve("templates/wildcards")
+        if !folders.contains(beside) { folders.append(beside) }
+        return folders
+    }
+
+    // MARK: Templates
+
+    /// Compiles an inline template, mapping template errors to the template's columns in the YAML file.
+    mutating func compileInline(_ node: Node, _ what: String, environment: TemplateEnvironment) -> Template? {
+        guard let text = string(node, what) else { return nil }
+        do {
+            return try Template(text, environment: environment)
+        } catch {
+            let locations = source.locations(ofValueOf: node)
+            for problem in error.problems {
+                switch problem.place {
+                case .offset(let offset):
+                    let at = locations.isEmpty ? source.location(of: node) : locations[min(offset, locations.count - 1)]
+                    self.error(at: at, "in \(what): \(problem.message)", hint: problem.hint)
+                case .location(let location):
+                    self.error(at: location, problem.message, hint: problem.hint)
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Compiles a template file named by `prompt_file`; its errors point into that file.
+    mutating func compileFile(_ node: Node, environment: TemplateEnvironment) -> Template? {
+        guard let path = string(node, "prompt_file") else { return nil }
+        let resolved = resolve(path)
+        do {
+            let bytes = try CampaignLoader.read(resolved, maxBytes: configuration.maxFileBytes, location: source.location(of: node))
+            let text = try YAMLSource.checkedText(bytes, file: path, maxBytes: configuration.maxFileBytes)
+            do {
+                return try Template(text, environment: environment)
+            } catch {
+                let lines = LineTable(text)
+                for problem in error.problems {
+                    switch problem.place {
+                    case .offset(let offset): self.error(at: lines.location(ofScalar: offset, file: path), problem.message, hint: problem.hint)
+                    case .location(let location): self.error(at: location, problem.message, hint: problem.hint)
+                    }
+                }
+            }
+        } catch {
+            diagnostics.append(contentsOf: error.diagnostics)
+        }
+        return nil
+    }
+
+    // MARK: Rules and sampling
+
+    mutating func decodeRules(_ node: Node, _ what: String, axes: [Axis]) -> [AxisRule] {
+        var rules = [AxisRule]()
+        for item in list(node, what) ?? [] {
+            guard let pairs = mapping(item, "an \(what) rule") else { continue }
+            if pairs.isEmpty {
+                error(item, "an empty \(what) rule matches every variant", hint: "name at least one axis, e.g. { audience: students }")
+                continue
+            }
+            var conditions = [Int: Set<Int>]()
+            var valid = true
+            for (axisName, keyNode, value) in pairs {
+                guard let axisIndex = axes.firstIndex(where: { $0.name == axisName }) else {
+                    error(keyNode, "\(what) names unknown axis '\(axisName)'", hint: Suggestion.hint(for: axisName, in: axes.map(\.name), noun: "axis"))
+                    valid = false
+                    continue
+                }
+                var indices = Set<Int>()
+                for valueNode in list(value, "\(what).\(axisName)", allowSingle: true) ?? [] {
+                    guard let text = string(valueNode, "a value of axis '\(axisName)'") else { valid = false; continue }
+                    if let index = axes[axisIndex].values.firstIndex(of: text) {
+                        indices.insert(index)
+                    } else {
+                        error(valueNode, "axis '\(axisName)' has no value '\(text)'", hint: Suggestion.hint(for: text, in: axes[axisIndex].values, noun: "value"))
+                        valid = false
+                    }
+                }
+                conditions[axisIndex, default: []].formUnion(indices)
+            }
+            if valid { rules.append(AxisRule(conditions: conditions)) }
+        }
+        return rules
+    }
+
+    mutating func decodeSample(_ node: Node) -> Sample? {
+        guard let pairs = mapping(node, "sample", allowed: ["max", "seed"]) else { return nil }
+        var max: Int?
+        var seed: UInt64 = 0
+        for (key, _, value) in pairs {
+            if key == "max" { max = integer(value, "sample.max", range: 1...Int(Int32.max)) }
+            if key == "seed", let value = integer(value, "sample.seed", range: 0...Int.max) { seed = UInt64(value) }
+        }
+        guard let max else {
+            if !pairs.contains(where: { $0.key == "max" }) { error(node, "sample needs 'max'", hint: "e.g. `sample: { max: 200, seed: 42 }`") }
+            return nil
+        }
+        return Sample(max: max, seed: seed)
+    }
+
+    // MARK: Sizes
+
+    mutating func decodeSizes(_ node: Node) -> [AdSize] {
+        guard let items = list(node, "sizes", allowSingle: true) else { return [] }
+        if items.isEmpty { error(node, "sizes is empty", hint: "list at least one size; `adgen sizes` lists the presets") }
+        var sizes = [AdSize]()
+        for item in items {
+            guard let id = string(item, "a size") else { continue }
+            switch AdSize.resolve(id) {
+            case .success(let size):
+                if sizes.contains(where: { $0.id == size.id }) {
+                    error(item, "size '\(size.id)' is listed twice")
+                } else {
+                    sizes.append(size)
+                }
+            case .failure(.unknown(_, let suggestion)):
+                error(item, "unknown size '\(id)'", hint: suggestion.map { "did you mean '\($0)'? (`adgen sizes` lists them; WxH makes a custom size)" } ?? "`adgen sizes` lists the presets; WxH (e.g. 1200x628) makes a custom size")
+            case .failure(.outOfRange):
+                error(item, "size '\(id)' is out of range", hint: "each side must be 1…\(AdSize.maxCustomSide) pixels")
+            }
+        }
+        return sizes
+    }
+
+    // MARK: Generation, pipeline, scoring, export
+
+    mutating func decodeGeneration(_ node: Node) -> GenerationSettings {
+        var settings = GenerationSettings()
+        let keys = ["provider", "model", "seeds", "seed", "concurrency", "max_cost_usd", "base_url", "parameters"]
+        guard let pairs = mapping(node, "generation", allowed: keys) else { return settings }
+        var baseSeed: UInt64 = 1
+        var seedCount = 1
+        var explicitSeeds: [UInt64]?
+        for (key, _, value) in pairs {
+            switch key {
+            case "provider":
+                if let provider = string(value, "generation.provider") {
+                    if GenerationSettings.knownProviders.contains(provider) {
+                        settings.provider = provider
+                    } else {
+                        error(value, "unknown provider '\(provider)'", hint: Suggestion.hint(for: provider, in: GenerationSettings.knownProviders, noun: "provider"))
+                    }
+                }
+            case "model": settings.model = string(value, "generation.model") ?? settings.model
+            case "seeds":
+                if case .sequence(let items) = value {
+                    var seeds = [UInt64]()
+                    for item in items {
+                        if let seed = integer(item, "a seed", range: 0...Int(UInt32.max)) { seeds.append(UInt64(seed)) }
+                    }
+                    if seeds.isEmpty { error(value, "generation.seeds is an empty list") }
+                    if Set(seeds).count != seeds.count { error(value, "generation.seeds lists a seed twice") }
+                    explicitSeeds = seeds
+                } else if let count = integer(value, "generation.seeds (how many seeds, or a list of seeds)", range: 1...1000) {
+                    seedCount = count
+                }
+            case "seed":
+                if let seed = integer(value, "generation.seed", range: 0...Int(UInt32.max)) { baseSeed = UInt64(seed) }
+            case "concurrency": settings.concurrency = integer(value, "generation.concurrency", range: 1...256) ?? settings.concurrency
+            case "max_cost_usd": settings.maxCostUSD = number(value, "generation.max_cost_usd", range: 0...1_000_000)
+            case "base_url":
+                if let url = string(value, "generation.base_url") {
+                    if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil {
+                        settings.baseURL = url
+                    } else {
+                        error(value, "generation.base_url '\(url)' is not an http(s) URL", hint: "e.g. http://127.0.0.1:8188")
+                    }
+                }
+            case "parameters":
+                for (name, _, parameter) in mapping(value, "generation.parameters") ?? [] {
+                    if let text = string(parameter, "generation.parameters.\(name)", allowEmpty: true) { settings.parameters[name] = text }
+                }
+            default: break
+            }
+        }
+        settings.seeds = explicitSeeds ?? (0..<UInt64(seedCount)).map { baseSeed + $0 }
+        return settings
+    }
+
+    mutating func decodePipeline(_ node: Node) -> [PipelineStepSpec] {
+        var steps = [PipelineStepSpec]()
+        let names = PipelineStepSpec.known.keys.sorted()
+        for item in list(node, "pipeline") ?? [] {
+            if let name = item.scalar?.string, !Self.isNull(item) {
+                if PipelineStepSpec.known[name] != nil {
+                    steps.append(PipelineStepSpec(name: name, options: [:]))
+                } else {
+                    error(item, "unknown pipeline step '\(name)'", hint: Suggestion.hint(for: name, in: names, noun: "step"))
+                }
+                continue
+            }
+            guard let pairs = mapping(item, "a pipeline step") else { continue }
+            guard pairs.count == 1, let (name, keyNode, value) = pairs.first else {
+                error(item, "a pipeline step is one key (the step) with its options, e.g. `- crop: { strategy: attention }`")
+                continue
+            }
+            guard let allowed = PipelineStepSpec.known[name] else {
+                error(keyNode, "unknown pipeline step '\(name)'", hint: Suggestion.hint(for: name, in: names, noun: "step"))
+                continue
+            }
+            var options = [String: String]()
+            if let scalar = value.scalar, !Self.isNull(value) {
+                options[allowed[0]] = scalar.string
+                if name == "layout" {
+                    let path = resolve(scalar.string)
+                    if !FileManager.default.fileExists(atPath: path) {
+                        error(value, "layout template not found: \(scalar.string)", hint: "paths are relative to the campaign file's folder")
+                    }
+                    options["template"] = path
+                }
+            } else if !Self.isNull(value) {
+                for (option, _, optionValue) in mapping(value, "pipeline step '\(name)'", allowed: allowed) ?? [] {
+                    if let text = string(optionValue, "\(name).\(option)") { options[option] = text }
+                }
+            }
+            steps.append(PipelineStepSpec(name: name, options: options))
+        }
+        return steps
+    }
+
+    mutating func decodeScoring(_ node: Node) -> ScoringSettings {
+        var settings = ScoringSettings()
+        guard let pairs = mapping(node, "scoring", allowed: ["min_score", "below_min", "dedupe", "weights"]) else { return settings }
+        for (key, _, value) in pairs {
+            switch key {
+            case "min_score": settings.minScore = number(value, "scoring.min_score", range: 0...1)
+            case "below_min":
+                if let text = string(value, "scoring.below_min") {
+                    if ["drop", "flag"].contains(text) { settings.belowMinimum = text } else { error(value, "scoring.below_min must be 'drop' or 'flag', found '\(text)'") }
+                }
+            case "dedupe": settings.dedupe = bool(value, "scoring.dedupe") ?? false
+            case "weights":
+                for (name, _, weight) in mapping(value, "scoring.weights") ?? [] {
+                    if let number = number(weight, "scoring.weights.\(name)", range: 0...100) { settings.weights[name] = number }
+                }
+            default: break
+            }
+        }
+        return settings
+    }
+
+    mutating func decodeExport(_ node: Node) -> [ExportTarget] {
+        var targets = [ExportTarget]()
+        for item in list(node, "export") ?? [] {
+            guard let pairs = mapping(item, "an export target", allowed: ["folder", "webhook"]) else { continue }
+            guard pairs.count == 1, let (kind, _, value) = pairs.first else {
+                if !pairs.isEmpty { error(item, "an export target is either `- folder: DIR` or `- webhook: {…}`, one per list item") }
+                continue
+            }
+            if kind == "folder" {
+                if let path = string(value, "export folder") { targets.append(.folder(resolve(path))) }
+                continue
+            }
+            guard let fields = mapping(value, "webhook", allowed: ["url", "secret_env", "events"]) else { continue }
+            var url: String?
+            var secretEnv: String?
+            var events = [String]()
+            for (key, _, field) in fields {
+                switch key {
+                case "url":
+                    url = string(field, "webhook.url")
+                    if let text = url, URL(string: text)?.host == nil {
+                        error(field, "webhook.url '\(text)' is not a URL", hint: "e.g. https://hooks.example.com/adgen")
+                    }
+                case "secret_env":
+                    secretEnv = string(field, "webhook.secret_env")
+                    if let name = secretEnv, !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                        error(field, "webhook.secret_env names an environment variable, e.g. ADGEN_WEBHOOK_SECRET — never the secret itself")
+                    }
+                case "events":
+                    let known = ["creative.completed", "creative.failed", "batch.completed", "export.ready"]
+                    for event in list(field, "webhook.events", allowSingle: true) ?? [] {
+                        guard let name = string(event, "an event") else { continue }
+                        if known.contains(name) { events.append(name) } else { error(event, "unknown event '\(name)'", hint: Suggestion.hint(for: name, in: known, noun: "event")) }
+                    }
+                default: break
+                }
+            }
+            if let url { targets.append(.webhook(url: url, secretEnv: secretEnv, events: events)) } else { error(value, "webhook needs a 'url'") }
+        }
+        return targets
+    }
+}
+
+/// Line starts of a text, to turn a Unicode-scalar offset into line and column.
+struct LineTable {
+    private var starts = [0]
+
+    init(_ text: String) {
+        var index = 0
+        for scalar in text.unicodeScalars {
+            index += 1
+            if scalar == "\n" { starts.append(index) }
+        }
+    }
+
+    func location(ofScalar offset: Int, file: String) -> SourceLocation {
+        var low = 0
+        var high = starts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        return SourceLocation(file: file, line: low + 1, column: offset - starts[low] + 1)
+    }
+}

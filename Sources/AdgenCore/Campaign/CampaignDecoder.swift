@@ -1,0 +1,227 @@
+import Foundation
+import Yams
+
+/// Walks a campaign's YAML tree key by key, collecting every problem instead of stopping at the first.
+struct CampaignDecoder {
+    let source: YAMLSource
+    let directory: String
+    let configuration: CampaignLoader.Configuration
+    var diagnostics: [Diagnostic] = []
+
+    init(source: YAMLSource, directory: String, configuration: CampaignLoader.Configuration) {
+        self.source = source
+        self.directory = directory
+        self.configuration = configuration
+    }
+
+    static let topLevelKeys = [
+        "campaign", "description", "brand", "brief", "axes", "prompt", "prompt_file", "negative_prompt", "wildcards",
+        "exclude", "only", "sample", "max_variants", "sizes", "generation", "pipeline", "scoring", "export",
+    ]
+
+    // MARK: Reporting
+
+    mutating func error(_ node: Node?, _ message: String, hint: String? = nil) {
+        diagnostics.append(Diagnostic(source.location(node?.mark), message, hint: hint))
+    }
+
+    mutating func error(at location: SourceLocation, _ message: String, hint: String? = nil) {
+        diagnostics.append(Diagnostic(location, message, hint: hint))
+    }
+
+    // MARK: Typed reads
+
+    static func isNull(_ node: Node) -> Bool {
+        guard let scalar = node.scalar, scalar.style == .plain || scalar.style == .any else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .scalar where isNull(node): "nothing (null)"
+        case .scalar(let scalar): "'\(scalar.string.prefix(40))'"
+        case .alias: "an alias"
+        }
+    }
+
+    /// The key-value pairs of a mapping, with unknown keys reported against `allowed`.
+    mutating func mapping(_ node: Node, _ what: String, allowed: [String]? = nil) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard case .mapping(let mapping) = node else {
+            error(node, "\(what) must be a mapping (key: value lines), found \(Self.describe(node))")
+            return nil
+        }
+        var pairs = [(key: String, keyNode: Node, value: Node)]()
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                error(keyNode, "keys of \(what) must be text, found \(Self.describe(keyNode))")
+                continue
+            }
+            if let allowed, !allowed.contains(key) {
+                error(keyNode, "unknown key '\(key)' in \(what)", hint: Suggestion.hint(for: key, in: allowed))
+                continue
+            }
+            pairs.append((key, keyNode, value))
+        }
+        return pairs
+    }
+
+    mutating func string(_ node: Node, _ what: String, allowEmpty: Bool = false) -> String? {
+        guard case .scalar(let scalar) = node, !Self.isNull(node) else {
+            error(node, "\(what) must be text, found \(Self.describe(node))")
+            return nil
+        }
+        if !allowEmpty && scalar.string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            error(node, "\(what) is empty")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func integer(_ node: Node, _ what: String, range: ClosedRange<Int>) -> Int? {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string.replacingOccurrences(of: "_", with: ""))
+        else {
+            error(node, "\(what) must be a whole number, found \(Self.describe(node))")
+            return nil
+        }
+        guard range.contains(value) else {
+            error(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound), found \(value)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ node: Node, _ what: String, range: ClosedRange<Double>) -> Double? {
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
+            error(node, "\(what) must be a number, found \(Self.describe(node))")
+            return nil
+        }
+        guard range.contains(value) else {
+            error(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound), found \(value)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node, _ what: String) -> Bool? {
+        switch node.scalar?.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            error(node, "\(what) must be true or false, found \(Self.describe(node))")
+            return nil
+        }
+    }
+
+    /// A list, or a single item read as a one-element list.
+    mutating func list(_ node: Node, _ what: String, allowSingle: Bool = false) -> [Node]? {
+        if case .sequence(let sequence) = node { return Array(sequence) }
+        if allowSingle, node.scalar != nil, !Self.isNull(node) { return [node] }
+        error(node, "\(what) must be a list (lines starting with '- ' or [a, b]), found \(Self.describe(node))")
+        return nil
+    }
+
+    /// Resolves a path against the campaign's folder.
+    func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    // MARK: The campaign
+
+    mutating func decode() -> Campaign? {
+        guard let root = source.root else {
+            error(at: SourceLocation(file: source.file, line: 1, column: 1), "the file is empty",
+                hint: "a campaign needs at least `campaign:`, `prompt:` and `sizes:`; see docs/campaign-format.md")
+            return nil
+        }
+        guard let pairs = mapping(root, "the campaign file", allowed: Self.topLevelKeys) else { return nil }
+        var values = [String: (keyNode: Node, value: Node)]()
+        for pair in pairs { values[pair.key] = (pair.keyNode, pair.value) }
+        let rootLocation = source.location(of: root)
+
+        var name = ""
+        if let node = values["campaign"]?.value, let text = string(node, "campaign") {
+            name = text
+            if text.count > 80 || text.contains(where: { $0.isNewline }) {
+                error(node, "campaign must be a short name (at most 80 characters, one line)")
+            }
+        } else if values["campaign"] == nil {
+            error(at: rootLocation, "missing key 'campaign'", hint: "add a name, e.g. `campaign: spring-sale`")
+        }
+
+        let brand = values["brand"].map { decodeBrand($0.value) } ?? Brand(name: name, colors: [], font: nil, logo: nil)
+        let brief = values["brief"].map { decodeBrief($0.value) } ?? []
+        let axes = values["axes"].map { decodeAxes($0.value) } ?? []
+        let wildcards = decodeWildcardFolders(values["wildcards"]?.value)
+
+        let environment = TemplateEnvironment(
+            axes: axes.map(\.name), brief: Dictionary(brief.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            wildcards: WildcardLibrary(folders: wildcards, maxFileBytes: configuration.maxFileBytes),
+            campaignReferences: true)
+
+        var prompt: Template?
+        switch (values["prompt"], values["prompt_file"]) {
+        case (let inline?, nil):
+            prompt = compileInline(inline.value, "prompt", environment: environment)
+        case (nil, let file?):
+            prompt = compileFile(file.value, environment: environment)
+        case (_?, let file?):
+            error(file.keyNode, "give either 'prompt' or 'prompt_file', not both")
+        case (nil, nil):
+            error(at: rootLocation, "missing key 'prompt'",
+                hint: "add a prompt template, e.g. `prompt: \"{{style}} photo of {{brief.product}}\"`")
+        }
+        let negativePrompt = values["negative_prompt"].flatMap {
+            compileInline($0.value, "negative_prompt", environment: environment)
+        }
+
+        let exclude = values["exclude"].map { decodeRules($0.value, "exclude", axes: axes) } ?? []
+        let only = values["only"].map { decodeRules($0.value, "only", axes: axes) } ?? []
+        let sample = values["sample"].flatMap { decodeSample($0.value) }
+        let maxVariants =
+            values["max_variants"].flatMap { integer($0.value, "max_variants", range: 1...Int(Int32.max)) }
+            ?? configuration.defaultMaxVariants
+
+        var sizes = [AdSize]()
+        if let node = values["sizes"]?.value {
+            sizes = decodeSizes(node)
+        } else {
+            error(at: rootLocation, "missing key 'sizes'", hint: "list the sizes to render, e.g. `sizes: [meta-feed, iab-mrec]`; `adgen sizes` lists them")
+        }
+        let generation = values["generation"].map { decodeGeneration($0.value) } ?? GenerationSettings()
+        let pipeline = values["pipeline"].map { decodePipeline($0.value) } ?? []
+        let scoring = values["scoring"].map { decodeScoring($0.value) } ?? ScoringSettings()
+        let export = values["export"].map { decodeExport($0.value) } ?? []
+
+        guard diagnostics.isEmpty, let prompt else { return nil }
+        let campaign = Campaign(
+            name: name, file: source.file, brand: brand, brief: brief, axes: axes, prompt: prompt,
+            negativePrompt: negativePrompt, exclude: exclude, only: only, sample: sample, maxVariants: maxVariants,
+            sizes: sizes, generation: generation, pipeline: pipeline, scoring: scoring, export: export)
+        checkSize(of: campaign, axesNode: values["axes"]?.keyNode, rootLocation: rootLocation)
+        return campaign
+    }
+
+    /// Rejects a product larger than `max_variants` unless the campaign samples it.
+    mutating func checkSize(of campaign: Campaign, axesNode: Node?, rootLocation: SourceLocation) {
+        let space: VariantSpace
+        do {
+            space = try VariantSpace(campaign: campaign)
+        } catch {
+            self.error(at: axesNode.map { source.location(of: $0) } ?? rootLocation, error.message, hint: error.hint)
+            return
+        }
+        let count = space.count
+        let at = axesNode.map { source.location(of: $0) } ?? rootLocation
+        if count == 0 {
+            error(at: at, "the exclude/only rules drop every variant", hint: "loosen the rules")
+        } else if campaign.sample == nil, count > UInt64(campaign.maxVariants) {
+            let shown = count.groupedDigits
+            error(
+                at: at, "the campaign expands to \(shown) variants, more than max_variants (\(campaign.maxVariants.groupedDigits))",
+                hint: "add `sample: { max: 200, seed: 1 }` to draw a subset, narrow the axes, or raise max_variants")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Crypto
+
+/// One creative concept: a prompt, its axis values and a seed. It is rendered at every size of the campaign;
+/// each rendition is a creative.
+public struct Variant: Sendable, Hashable {
+    /// Stable id: the first 12 hex digits of SHA-256 over the canonical encoding of prompt, negative prompt,
+    /// axes (sorted by name) and seed. The same on every run and machine, whatever the key order in the file.
+    public var id: String
+    /// Position in the campaign's variant space (before sampling and slicing).
+    public var index: UInt64
+    /// The prompt sent to the image provider.
+    public var prompt: String
+    /// The negative prompt, when the campaign has one.
+    public var negativePrompt: String?
+    /// The axis values, in the campaign's axis order.
+    public var axes: [AxisValue]
+    /// The generation seed.
+    public var seed: UInt64
+    /// The sizes the variant is rendered at.
+    public var sizes: [AdSize]
+
+    /// Creates a variant, computing its id.
+    public init(
+        index: UInt64, prompt: String, negativePrompt: String?, axes: [AxisValue], seed: UInt64, sizes: [AdSize]
+    ) {
+        self.index = index
+        self.prompt = prompt
+        self.negativePrompt = negativePrompt
+        self.axes = axes
+        self.seed = seed
+        self.sizes = sizes
+        self.id = Self.id(prompt: prompt, negativePrompt: negativePrompt, axes: axes, seed: seed)
+    }
+
+    /// The value of the axis named `name`.
+    public subscript(axis name: String) -> String? {
+        axes.first { $0.name == name }?.value
+    }
+
+    /// The canonical id of a variant's content.
+    ///
+    /// Encoding (version 1): the tag `adgen-variant-1`, then each field as a one-byte kind, a little-endian
+    /// 64-bit length and its UTF-8 bytes: `p` prompt, `n` negative prompt (absent when nil), `a`/`v` each axis
+    /// name and value sorted by name, `s` the seed in decimal.
+    public static func id(prompt: String, negativePrompt: String?, axes: [AxisValue], seed: UInt64) -> String {
+        var hasher = SHA256()
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(256)
+        buffer.append(contentsOf: "adgen-variant-1".utf8)
+        func field(_ kind: UInt8, _ text: String) {
+            buffer.append(kind)
+            let count = UInt64(text.utf8.count)
+            for shift in stride(from: 0, to: 64, by: 8) { buffer.append(UInt8(truncatingIfNeeded: count >> shift)) }
+            buffer.append(contentsOf: text.utf8)
+        }
+        field(UInt8(ascii: "p"), prompt)
+        if let negativePrompt { field(UInt8(ascii: "n"), negativePrompt) }
+        let sorted = axes.count < 2 ? axes : axes.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        for axis in sorted {
+            field(UInt8(ascii: "a"), axis.name)
+            field(UInt8(ascii: "v"), axis.value)
+        }
+        field(UInt8(ascii: "s"), String(seed))
+        hasher.update(data: buffer)
+        return Hex.prefix(of: hasher.finalize(), digits: 12)
+    }
+}
+
+/// One axis value of a variant.
+public struct AxisValue: Sendable, Hashable {
+    /// The axis name.
+    public var name: String
+    /// Its value.
+    public var value: String
+
+    /// Creates an axis value.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Lower-case hexadecimal.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// The first `digits` hex digits of `bytes`.
+    static func prefix(of bytes: some Sequence<UInt8>, digits count: Int) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(count + 1)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+            if out.count >= count { break }
+        }
+        return String(decoding: out.prefix(count), as: UTF8.self)
+    }
+}

@@ -1,0 +1,134 @@
+/// Counts what a campaign will make: variants, creatives, generations, cost; per axis value and per size.
+public struct Planner: Sendable {
+    /// Planning settings.
+    public struct Configuration: Sendable {
+        /// The generation aspect families the provider supports.
+        public var families: [AspectFamily] = AspectFamily.standard
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The settings.
+    public var configuration: Configuration
+
+    /// Creates a planner.
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+    }
+
+    /// Plans `campaign` by walking its (sampled) variants once.
+    public func plan(_ campaign: Campaign) throws(VariantSpace.Failure) -> Plan {
+        let expander = try Expander(campaign: campaign)
+        let familyOfSize = campaign.sizes.map { AspectFamily.best(for: $0, among: configuration.families) }
+        let families = Array(Set(familyOfSize)).sorted { $0.ratio < $1.ratio }
+        var perAxis = campaign.axes.map { axis in [Int](repeating: 0, count: axis.values.count) }
+        var generationKeys = Set<GenerationKey>()
+        var variants = 0
+        for variant in expander {
+            variants += 1
+            for (axis, value) in variant.axes.enumerated() {
+                if let index = campaign.axes[axis].values.firstIndex(of: value.value) { perAxis[axis][index] += 1 }
+            }
+            generationKeys.insert(GenerationKey(prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed))
+        }
+        let price = PriceTable.builtIn.price(provider: campaign.generation.provider, model: campaign.generation.model)
+        let generations = generationKeys.count * families.count
+        return Plan(
+            campaign: campaign.name,
+            variants: variants,
+            creatives: variants * campaign.sizes.count,
+            distinctPrompts: generationKeys.count,
+            generations: generations,
+            axes: campaign.axes.enumerated().map { axis in
+                Plan.AxisCount(name: axis.element.name, values: zip(axis.element.values, perAxis[axis.offset]).map { .init(value: $0, count: $1) })
+            },
+            sizes: zip(campaign.sizes, familyOfSize).map {
+                Plan.SizeCount(id: $0.id, width: $0.width, height: $0.height, platform: $0.platform, family: $1.name, creatives: variants)
+            },
+            families: families.map { family in
+                Plan.FamilyCount(name: family.name, sizes: zip(campaign.sizes, familyOfSize).filter { $0.1 == family }.map(\.0.id), generations: generationKeys.count)
+            },
+            provider: campaign.generation.provider,
+            model: campaign.generation.model,
+            estimatedCostUSD: price.map { $0 * Double(generations) },
+            totalVariants: expander.space.count)
+    }
+
+    struct GenerationKey: Hashable {
+        var prompt: String
+        var negativePrompt: String?
+        var seed: UInt64
+    }
+}
+
+/// What a campaign will make.
+public struct Plan: Sendable, Codable, Equatable {
+    /// Count of one axis value.
+    public struct ValueCount: Sendable, Codable, Equatable {
+        public var value: String
+        public var count: Int
+    }
+
+    /// Counts per value of one axis.
+    public struct AxisCount: Sendable, Codable, Equatable {
+        public var name: String
+        public var values: [ValueCount]
+    }
+
+    /// One size's creatives and the family it is cut from.
+    public struct SizeCount: Sendable, Codable, Equatable {
+        public var id: String
+        public var width: Int
+        public var height: Int
+        public var platform: String
+        public var family: String
+        public var creatives: Int
+    }
+
+    /// One generation family, the sizes cut from it and its generations.
+    public struct FamilyCount: Sendable, Codable, Equatable {
+        public var name: String
+        public var sizes: [String]
+        public var generations: Int
+    }
+
+    /// The campaign's name.
+    public var campaign: String
+    /// Variants (creative concepts), after rules and sampling.
+    public var variants: Int
+    /// Creatives: variants × sizes.
+    public var creatives: Int
+    /// Distinct (prompt, negative prompt, seed): axis values that do not change the prompt share generations.
+    public var distinctPrompts: Int
+    /// Images to generate: distinct prompts × aspect families.
+    public var generations: Int
+    /// Per-axis counts.
+    public var axes: [AxisCount]
+    /// Per-size counts.
+    public var sizes: [SizeCount]
+    /// Per-family counts.
+    public var families: [FamilyCount]
+    /// The provider.
+    public var provider: String
+    /// The model.
+    public var model: String
+    /// Estimated cost in US dollars, when the price is known.
+    public var estimatedCostUSD: Double?
+    /// Variants before sampling.
+    public var totalVariants: UInt64
+}
+
+/// Prices per generated image, by provider and model. The batches issue brings the full, documented table.
+public struct PriceTable: Sendable {
+    /// Price per image in US dollars, by `provider/model` (`provider/*` for any model).
+    public var prices: [String: Double]
+
+    /// What is known now: the local renderer is free.
+    public static let builtIn = PriceTable(prices: ["local/*": 0])
+
+    /// The price of one image, when known.
+    public func price(provider: String, model: String) -> Double? {
+        prices["\(provider)/\(model)"] ?? prices["\(provider)/*"]
+    }
+}
