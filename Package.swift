@@ -38,11 +38,11 @@ let package = Package(
         .testTarget(
             name: "AdgenCoreTests",
             dependencies: ["AdgenCore", "AdgenTesting"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "AdgenCLITests",
-            dependencies: ["AdgenCore", "AdgenTesting"]
+            dependencies: ["AdgenCLI", "AdgenCore", "AdgenTesting"]
         ),
     ]
 )

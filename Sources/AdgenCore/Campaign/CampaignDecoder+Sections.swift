@@ -75,6 +75,7 @@ extension CampaignDecoder {
             guard let items = list(value, "axis '\(name)'", allowSingle: true) else { continue }
             if items.isEmpty {
                 error(value, "axis '\(name)' has no values", hint: "give it at least one value, or remove the axis")
+                brokenAxes.append(name)
                 continue
             }
             var values = [String]()
@@ -116,6 +117,12 @@ extension CampaignDecoder {
 
     /// Compiles an inline template, mapping template errors to the template's columns in the YAML file.
     mutating func compileInline(_ node: Node, _ what: String, environment: TemplateEnvironment) -> Template? {
+        if node.mapping != nil || node.sequence != nil {
+            error(
+                node, "\(what) must be text, found \(Self.describe(node))",
+                hint: "YAML reads a value starting with '{' or '[' as a mapping or list: quote the template, e.g. \(what): \"{red|blue} shoe\"")
+            return nil
+        }
         guard let text = string(node, what) else { return nil }
         do {
             return try Template(text, environment: environment)

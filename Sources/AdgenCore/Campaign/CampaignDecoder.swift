@@ -7,6 +7,10 @@ struct CampaignDecoder {
     let directory: String
     let configuration: CampaignLoader.Configuration
     var diagnostics: [Diagnostic] = []
+    /// Keys suggested for misspelled ones: a "missing key" error for them would repeat the typo's error.
+    var suggestedKeys: Set<String> = []
+    /// Axes declared with a problem (e.g. no values): templates may still name them without a second error.
+    var brokenAxes: [String] = []
 
     init(source: YAMLSource, directory: String, configuration: CampaignLoader.Configuration) {
         self.source = source
@@ -59,6 +63,7 @@ struct CampaignDecoder {
                 continue
             }
             if let allowed, !allowed.contains(key) {
+                if let suggestion = Suggestion.closest(to: key, in: allowed) { suggestedKeys.insert(suggestion) }
                 error(keyNode, "unknown key '\(key)' in \(what)", hint: Suggestion.hint(for: key, in: allowed))
                 continue
             }
@@ -147,7 +152,7 @@ struct CampaignDecoder {
             if text.count > 80 || text.contains(where: { $0.isNewline }) {
                 error(node, "campaign must be a short name (at most 80 characters, one line)")
             }
-        } else if values["campaign"] == nil {
+        } else if values["campaign"] == nil, !suggestedKeys.contains("campaign") {
             error(at: rootLocation, "missing key 'campaign'", hint: "add a name, e.g. `campaign: spring-sale`")
         }
 
@@ -157,7 +162,7 @@ struct CampaignDecoder {
         let wildcards = decodeWildcardFolders(values["wildcards"]?.value)
 
         let environment = TemplateEnvironment(
-            axes: axes.map(\.name), brief: Dictionary(brief.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            axes: axes.map(\.name) + brokenAxes, brief: Dictionary(brief.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
             wildcards: WildcardLibrary(folders: wildcards, maxFileBytes: configuration.maxFileBytes),
             campaignReferences: true)
 
@@ -169,6 +174,8 @@ struct CampaignDecoder {
             prompt = compileFile(file.value, environment: environment)
         case (_?, let file?):
             error(file.keyNode, "give either 'prompt' or 'prompt_file', not both")
+        case (nil, nil) where suggestedKeys.contains("prompt") || suggestedKeys.contains("prompt_file"):
+            break
         case (nil, nil):
             error(at: rootLocation, "missing key 'prompt'",
                 hint: "add a prompt template, e.g. `prompt: \"{{style}} photo of {{brief.product}}\"`")
@@ -187,7 +194,7 @@ struct CampaignDecoder {
         var sizes = [AdSize]()
         if let node = values["sizes"]?.value {
             sizes = decodeSizes(node)
-        } else {
+        } else if !suggestedKeys.contains("sizes") {
             error(at: rootLocation, "missing key 'sizes'", hint: "list the sizes to render, e.g. `sizes: [meta-feed, iab-mrec]`; `adgen sizes` lists them")
         }
         let generation = values["generation"].map { decodeGeneration($0.value) } ?? GenerationSettings()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A position in a source file, 1-based, as editors and compilers print it.
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The file as the user named it (a path given on the command line, or a label such as `<template>`).
@@ -58,4 +60,14 @@ public struct CampaignError: Error, Sendable, CustomStringConvertible {
 
     /// One diagnostic per line.
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Paths as a person reads them in an error: relative to the current folder when under it.
+public enum DisplayPath {
+    /// `path` relative to the current directory when it lies inside it, else unchanged.
+    public static func relative(_ path: String) -> String {
+        let current = FileManager.default.currentDirectoryPath
+        let prefix = current.hasSuffix("/") ? current : current + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
 }

@@ -17,7 +17,7 @@ enum Suggestion {
     static func hint(for word: String, in candidates: [String], noun: String = "key") -> String {
         if let match = closest(to: word, in: candidates) { return "did you mean '\(match)'?" }
         let shown = candidates.prefix(12).map { "'\($0)'" }.joined(separator: ", ")
-        return candidates.isEmpty ? "no \(noun) is defined here" : "valid \(noun)s: \(shown)"
+        return candidates.isEmpty ? "no \(noun) is defined here" : "known: \(shown)"
     }
 
     /// Levenshtein distance, with transpositions counted once (a common typo).

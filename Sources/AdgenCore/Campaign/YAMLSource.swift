@@ -31,7 +31,7 @@ struct YAMLSource {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw CampaignError([Self.diagnostic(for: error, file: file)])
+            throw CampaignError([Self.diagnostic(for: error, file: file, lines: text)])
         } catch {
             throw CampaignError([Diagnostic(SourceLocation(file: file, line: 1, column: 1), "\(error)")])
         }
@@ -111,6 +111,9 @@ struct YAMLSource {
         if body.starts(with: [0xFF, 0xFE]) || body.starts(with: [0xFE, 0xFF]) {
             throw fail(1, 1, "file is UTF-16 encoded", hint: "save it as UTF-8")
         }
+        if body.prefix(8192).contains(0) {
+            throw fail(1, 1, "this is a binary file (it contains NUL bytes), not YAML text", hint: "check the file name")
+        }
         // Walk the bytes once: validate UTF-8 and reject control characters, tracking line and column.
         var line = 1
         var column = 1
@@ -163,7 +166,7 @@ struct YAMLSource {
     // MARK: libyaml errors
 
     /// Turns a libyaml error into a positioned diagnostic with a hint for the usual mistakes.
-    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+    static func diagnostic(for error: YamlError, file: String, lines text: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
         switch error {
         case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
@@ -190,6 +193,14 @@ struct YAMLSource {
                     at(mark), "unexpected ':' here",
                     hint: "quote text that contains ': ', e.g. headline: \"Save: 20% off\"")
             }
+            let contextLine = context.map { text.lineNumbered($0.mark.line) } ?? ""
+            for candidate in [line, contextLine] where candidate.range(of: #":\s+[\{\[]"#, options: .regularExpression) != nil {
+                // `prompt: {red|blue} shoe`: YAML read the braces as a flow mapping.
+                let key = candidate.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)
+                return Diagnostic(
+                    at(mark), "YAML read the '{' or '[' after '\(key):' as the start of a mapping or list",
+                    hint: "quote the value: \(key): \"…\" (templates with braces must be quoted)")
+            }
             var message = problem
             if let context { message = "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
             return Diagnostic(at(mark), "invalid YAML: \(message)")
@@ -197,12 +208,28 @@ struct YAMLSource {
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "unreadable text: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return Diagnostic(
-                at(context.mark), "duplicate key \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", "))",
+                secondOccurrence(of: duplicates.sorted().first ?? "", in: text, file: file) ?? at(context.mark),
+                "duplicate key \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", "))",
                 hint: "each key may appear once in a mapping; remove or merge the repeats")
         default:
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
         }
     }
+}
+
+/// Where `key:` appears for the second time at the start of a line (after indentation), for duplicate-key errors.
+private func secondOccurrence(of key: String, in text: String, file: String) -> SourceLocation? {
+    var seen = 0
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let indent = line.prefix { $0 == " " }.count
+        let body = line.dropFirst(indent)
+        guard body.hasPrefix(key) else { continue }
+        let rest = body.dropFirst(key.count).drop { $0 == " " }
+        guard rest.hasPrefix(":") else { continue }
+        seen += 1
+        if seen == 2 { return SourceLocation(file: file, line: index + 1, column: indent + 1) }
+    }
+    return nil
 }
 
 extension String {

@@ -34,7 +34,7 @@ struct TemplateCompiler {
     func error(_ offset: Int, _ message: String, hint: String? = nil) -> TemplateError {
         if let origin {
             return TemplateError(
-                at: SourceLocation(file: origin.file, line: origin.line, column: 1),
+                at: SourceLocation(file: origin.file, line: origin.line, column: origin.column + offset),
                 "in wildcard value '\(origin.text.prefix(60))': \(message)", hint: hint)
         }
         return TemplateError(at: offset, message, hint: hint)
@@ -161,7 +161,7 @@ struct TemplateCompiler {
         while path.hasSuffix("/") { path.removeLast() }
         guard let values = try environment.wildcards.values(matching: path) else {
             let known = environment.wildcards.names().keys.sorted()
-            let folders = environment.wildcards.folders.map { "'\($0)'" }.joined(separator: ", ")
+            let folders = environment.wildcards.folders.map { "'\(DisplayPath.relative($0))'" }.joined(separator: ", ")
             throw error(
                 wildcard.offset, "no wildcard file '\(path).txt' in \(folders.isEmpty ? "any folder" : folders)",
                 hint: Suggestion.closest(to: path, in: known).map { "did you mean __\($0)__?" }
@@ -188,8 +188,8 @@ struct TemplateCompiler {
             } catch {
                 let message = error.problems.first?.message ?? "cannot parse"
                 throw TemplateError(
-                    at: SourceLocation(file: value.file, line: value.line, column: Self.column(of: error)), message,
-                    hint: error.problems.first?.hint)
+                    at: SourceLocation(file: value.file, line: value.line, column: value.column - 1 + Self.column(of: error)),
+                    message, hint: error.problems.first?.hint)
             }
             options.append((try compile(syntax, scope: inner), syntax))
         }

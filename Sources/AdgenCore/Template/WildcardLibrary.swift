@@ -16,6 +16,8 @@ public final class WildcardLibrary: Sendable {
         public var file: String
         /// Its line, 1-based.
         public var line: Int
+        /// The column where the trimmed text starts, 1-based.
+        public var column: Int
     }
 
     /// The folders searched, first match wins for a name found in several.
@@ -39,16 +41,10 @@ public final class WildcardLibrary: Sendable {
         if let names = state.withLock({ $0.names }) { return names }
         var names = [String: String]()
         for folder in folders {
-            let root = URL(fileURLWithPath: folder).standardizedFileURL
-            guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
-                continue
-            }
-            let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
-            for case let url as URL in enumerator where url.pathExtension == "txt" {
-                let path = url.standardizedFileURL.path
-                guard path.hasPrefix(prefix) else { continue }
-                let name = String(path.dropFirst(prefix.count).dropLast(4))
-                if names[name] == nil { names[name] = path }
+            guard let relativePaths = FileManager.default.enumerator(atPath: folder) else { continue }
+            for case let relative as String in relativePaths where relative.hasSuffix(".txt") {
+                let name = String(relative.dropLast(4))
+                if names[name] == nil { names[name] = folder.hasSuffix("/") ? folder + relative : folder + "/" + relative }
             }
         }
         state.withLock { $0.names = names }
@@ -85,7 +81,8 @@ public final class WildcardLibrary: Sendable {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            values.append(Value(text: trimmed, file: path, line: index + 1))
+            let indent = line.unicodeScalars.prefix { $0 == " " || $0 == "\t" }.count
+            values.append(Value(text: trimmed, file: DisplayPath.relative(path), line: index + 1, column: indent + 1))
         }
         state.withLock { $0.values[path] = values }
         return values
