@@ -47,8 +47,11 @@ public enum AdgenProcess {
             standardError: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 
-    /// Starts `adgen ARGUMENTS` and returns the first line it prints, then stops it; for streaming checks.
-    public static func firstLine(_ arguments: [String], in directory: String? = nil) throws -> String? {
+    /// Starts `adgen ARGUMENTS`, reads the first line it prints, notes whether it is still running, then stops it;
+    /// for checking that output streams rather than arriving all at the end.
+    public static func firstLine(_ arguments: [String], in directory: String? = nil) throws -> (
+        line: String?, stillRunning: Bool
+    ) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -58,7 +61,7 @@ public enum AdgenProcess {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            process.terminate()
+            if process.isRunning { process.terminate() }
             process.waitUntilExit()
         }
         var line = Data()
@@ -67,6 +70,6 @@ public enum AdgenProcess {
             if chunk.isEmpty || chunk == Data([10]) { break }
             line.append(chunk)
         }
-        return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
+        return (line.isEmpty ? nil : String(decoding: line, as: UTF8.self), process.isRunning)
     }
 }

@@ -86,6 +86,12 @@ public struct Sample: Sendable, Hashable {
     public var max: Int
     /// The random seed; the same seed draws the same subset on every machine.
     public var seed: UInt64
+
+    /// Creates a sample.
+    public init(max: Int, seed: UInt64) {
+        self.max = max
+        self.seed = seed
+    }
 }
 
 /// `generation:` settings. The batches issue adds the remote providers; these keys are checked now.
