@@ -5,7 +5,8 @@ extension Adgen {
     /// `adgen expand FILE` and `adgen expand --template TEXT`.
     struct Expand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print every variant of a campaign (or every prompt of a template), one per line, as they are made.")
+            abstract:
+                "Print every variant of a campaign (or every prompt of a template), one per line, as they are made.")
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
             case jsonl, text
@@ -59,9 +60,9 @@ extension Adgen {
             let end = limit.map { min(compiled.count, offset &+ $0) } ?? compiled.count
             var index = offset
             while index < end {
-                var context = RenderContext(axisValues: [], sequenceIndex: index, seed: 0)
+                let context = RenderContext(axisValues: [], sequenceIndex: index, seed: 0)
                 output.append { buffer in
-                    compiled.render(index, context: &context, into: &buffer)
+                    compiled.render(index, context: context, into: &buffer)
                     buffer.append(10)
                 }
                 index += 1

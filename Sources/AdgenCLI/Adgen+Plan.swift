@@ -46,15 +46,19 @@ extension Adgen {
             lines.append("  variants     \(plan.variants)\(sampled)")
             lines.append("  creatives    \(plan.creatives)  (\(plan.variants) variants × \(plan.sizes.count) sizes)")
             lines.append(
-                "  generations  \(plan.generations)  (\(plan.distinctPrompts) distinct prompts × \(plan.families.count) aspect families)")
-            let cost = plan.estimatedCostUSD.map { String(format: "$%.2f", $0) } ?? "unknown (no price for \(plan.provider)/\(plan.model))"
+                "  generations  \(plan.generations)  (\(plan.distinctPrompts) distinct prompts × \(plan.families.count) aspect families)"
+            )
+            let cost =
+                plan.estimatedCostUSD.map { String(format: "$%.2f", $0) }
+                ?? "unknown (no price for \(plan.provider)/\(plan.model))"
             lines.append("  est. cost    \(cost)  [\(plan.provider) / \(plan.model)]")
             lines.append("")
             lines.append("sizes")
             let width = plan.sizes.map(\.id.count).max() ?? 0
             for size in plan.sizes {
                 lines.append(
-                    "  \(size.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(size.width)×\(size.height)  \(size.platform), cut from \(size.family)  \(size.creatives) creatives")
+                    "  \(size.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(size.width)×\(size.height)  \(size.platform), cut from \(size.family)  \(size.creatives) creatives"
+                )
             }
             for axis in plan.axes {
                 lines.append("")
@@ -83,8 +87,12 @@ extension Adgen {
             } else {
                 output.writeLine("ID                    SIZE       LIMIT     SAFE ZONE (t/r/b/l)  PLATFORM    SOURCE")
                 for size in AdSize.presets {
-                    let limit = size.maxBytes.map { $0 >= 1_000_000 ? "\($0 / 1_000_000) MB" : "\($0 / 1000) KB" } ?? "-"
-                    let zone = size.safeZone.isEmpty ? "-" : "\(size.safeZone.top)/\(size.safeZone.right)/\(size.safeZone.bottom)/\(size.safeZone.left)"
+                    let limit =
+                        size.maxBytes.map { $0 >= 1_000_000 ? "\($0 / 1_000_000) MB" : "\($0 / 1000) KB" } ?? "-"
+                    let zone =
+                        size.safeZone.isEmpty
+                        ? "-"
+                        : "\(size.safeZone.top)/\(size.safeZone.right)/\(size.safeZone.bottom)/\(size.safeZone.left)"
                     output.writeLine(
                         [
                             size.id.padding(toLength: 21, withPad: " ", startingAt: 0),

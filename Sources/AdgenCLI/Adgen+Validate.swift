@@ -24,7 +24,8 @@ extension Adgen {
                     failed = true
                 } catch let error as VariantSpace.Failure {
                     output.flush()
-                    report([Diagnostic(SourceLocation(file: file, line: 1, column: 1), error.message, hint: error.hint)])
+                    report([Diagnostic(SourceLocation(file: file, line: 1, column: 1), error.message, hint: error.hint)]
+                    )
                     failed = true
                 }
             }

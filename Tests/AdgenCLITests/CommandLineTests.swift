@@ -47,7 +47,9 @@ import Testing
         #expect(result.status == 0)
         let lines = result.standardOutput.split(separator: "\n")
         #expect(lines.count == 16)
-        let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objects = try lines.map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         let first = objects[0]
         #expect(first["prompt"] as? String == "photo of Ridge 3 for trail runners, warm light")
         #expect(first["axes"] as? [String: String] == ["audience": "trail runners", "headline": "Run further."])
@@ -60,8 +62,11 @@ import Testing
 
         let again = try AdgenProcess.run(["expand", "cli.yaml"], in: folder.path)
         #expect(again.standardOutput == result.standardOutput, "the same campaign expands to the same bytes")
-        let text = try AdgenProcess.run(["expand", "cli.yaml", "--format", "text", "--offset", "1", "--limit", "2"], in: folder.path)
-        #expect(text.standardOutput == "photo of Ridge 3 for trail runners, warm light\nphoto of Ridge 3 for trail runners, cool light\n")
+        let text = try AdgenProcess.run(
+            ["expand", "cli.yaml", "--format", "text", "--offset", "1", "--limit", "2"], in: folder.path)
+        #expect(
+            text.standardOutput
+                == "photo of Ridge 3 for trail runners, warm light\nphoto of Ridge 3 for trail runners, cool light\n")
     }
 
     @Test func expandTemplateUsesTheWildcardFolder() throws {
@@ -84,7 +89,8 @@ import Testing
         for axis in 0..<7 { yaml += "  a\(axis): [\((0..<10).map { "v\($0)" }.joined(separator: ", "))]\n" }
         yaml += "prompt: \"{{a0}} {{a1}} {{a2}} {{a3}} {{a4}} {{a5}} {{a6}}\"\nsizes: [meta-feed]\n"
         try folder.write("big.yaml", yaml)
-        let (line, stillRunning) = try AdgenProcess.firstLine(["expand", "big.yaml", "--format", "text"], in: folder.path)
+        let (line, stillRunning) = try AdgenProcess.firstLine(
+            ["expand", "big.yaml", "--format", "text"], in: folder.path)
         #expect(line == "v0 v0 v0 v0 v0 v0 v0")
         #expect(stillRunning, "the first variant is printed while the other 9,999,999 are still being made")
     }

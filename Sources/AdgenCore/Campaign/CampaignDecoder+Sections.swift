@@ -17,7 +17,10 @@ extension CampaignDecoder {
                     if let hex = Self.normalisedHexColor(text) {
                         brand.colors.append(hex)
                     } else {
-                        error(item, "'\(text)' is not a colour", hint: "write colours as #RRGGBB or #RGB, e.g. \"#FF5A1F\" (quoted: # starts a YAML comment)")
+                        error(
+                            item, "'\(text)' is not a colour",
+                            hint: "write colours as #RRGGBB or #RGB, e.g. \"#FF5A1F\" (quoted: # starts a YAML comment)"
+                        )
                     }
                 }
             case "font": brand.font = string(value, "brand.font")
@@ -27,7 +30,9 @@ extension CampaignDecoder {
                     if FileManager.default.fileExists(atPath: resolved) {
                         brand.logo = resolved
                     } else {
-                        error(value, "logo file not found: \(path)", hint: "paths are relative to the campaign file's folder")
+                        error(
+                            value, "logo file not found: \(path)",
+                            hint: "paths are relative to the campaign file's folder")
                     }
                 }
             default: break
@@ -51,17 +56,23 @@ extension CampaignDecoder {
         var fields = [BriefField]()
         for (key, keyNode, value) in pairs {
             guard Self.isIdentifier(key) else {
-                error(keyNode, "brief key '\(key)' must be a name (letters, digits, '_' or '-')", hint: "it is used as {{brief.\(key)}}")
+                error(
+                    keyNode, "brief key '\(key)' must be a name (letters, digits, '_' or '-')",
+                    hint: "it is used as {{brief.\(key)}}")
                 continue
             }
-            if let text = string(value, "brief.\(key)", allowEmpty: true) { fields.append(BriefField(key: key, value: text)) }
+            if let text = string(value, "brief.\(key)", allowEmpty: true) {
+                fields.append(BriefField(key: key, value: text))
+            }
         }
         return fields
     }
 
     static func isIdentifier(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else { return false }
-        return text.unicodeScalars.allSatisfy { $0 == "_" || $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+        return text.unicodeScalars.allSatisfy {
+            $0 == "_" || $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0)
+        }
     }
 
     mutating func decodeAxes(_ node: Node) -> [Axis] {
@@ -69,7 +80,9 @@ extension CampaignDecoder {
         var axes = [Axis]()
         for (name, keyNode, value) in pairs {
             guard Self.isIdentifier(name), name != "brief" else {
-                error(keyNode, "axis name '\(name)' must be a name (letters, digits, '_' or '-'), not 'brief'", hint: "it is used as {{\(name)}}")
+                error(
+                    keyNode, "axis name '\(name)' must be a name (letters, digits, '_' or '-'), not 'brief'",
+                    hint: "it is used as {{\(name)}}")
                 continue
             }
             guard let items = list(value, "axis '\(name)'", allowSingle: true) else { continue }
@@ -83,7 +96,9 @@ extension CampaignDecoder {
             for item in items {
                 guard let text = string(item, "a value of axis '\(name)'") else { continue }
                 if seen[text] != nil {
-                    error(item, "axis '\(name)' lists '\(text)' twice", hint: "remove the repeat; it would double those variants")
+                    error(
+                        item, "axis '\(name)' lists '\(text)' twice",
+                        hint: "remove the repeat; it would double those variants")
                     continue
                 }
                 seen[text] = item
@@ -104,7 +119,9 @@ extension CampaignDecoder {
                 if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
                     folders.append(resolved)
                 } else {
-                    error(item, "wildcards folder not found: \(path)", hint: "paths are relative to the campaign file's folder")
+                    error(
+                        item, "wildcards folder not found: \(path)",
+                        hint: "paths are relative to the campaign file's folder")
                 }
             }
         }
@@ -120,7 +137,9 @@ extension CampaignDecoder {
         if node.mapping != nil || node.sequence != nil {
             error(
                 node, "\(what) must be text, found \(Self.describe(node))",
-                hint: "YAML reads a value starting with '{' or '[' as a mapping or list: quote the template, e.g. \(what): \"{red|blue} shoe\"")
+                hint:
+                    "YAML reads a value starting with '{' or '[' as a mapping or list: quote the template, e.g. \(what): \"{red|blue} shoe\""
+            )
             return nil
         }
         guard let text = string(node, what) else { return nil }
@@ -146,7 +165,8 @@ extension CampaignDecoder {
         guard let path = string(node, "prompt_file") else { return nil }
         let resolved = resolve(path)
         do {
-            let bytes = try CampaignLoader.read(resolved, maxBytes: configuration.maxFileBytes, location: source.location(of: node))
+            let bytes = try CampaignLoader.read(
+                resolved, maxBytes: configuration.maxFileBytes, location: source.location(of: node))
             let text = try YAMLSource.checkedText(bytes, file: path, maxBytes: configuration.maxFileBytes)
             do {
                 return try Template(text, environment: environment)
@@ -154,7 +174,9 @@ extension CampaignDecoder {
                 let lines = LineTable(text)
                 for problem in error.problems {
                     switch problem.place {
-                    case .offset(let offset): self.error(at: lines.location(ofScalar: offset, file: path), problem.message, hint: problem.hint)
+                    case .offset(let offset):
+                        self.error(
+                            at: lines.location(ofScalar: offset, file: path), problem.message, hint: problem.hint)
                     case .location(let location): self.error(at: location, problem.message, hint: problem.hint)
                     }
                 }
@@ -172,14 +194,18 @@ extension CampaignDecoder {
         for item in list(node, what) ?? [] {
             guard let pairs = mapping(item, "an \(what) rule") else { continue }
             if pairs.isEmpty {
-                error(item, "an empty \(what) rule matches every variant", hint: "name at least one axis, e.g. { audience: students }")
+                error(
+                    item, "an empty \(what) rule matches every variant",
+                    hint: "name at least one axis, e.g. { audience: students }")
                 continue
             }
             var conditions = [Int: Set<Int>]()
             var valid = true
             for (axisName, keyNode, value) in pairs {
                 guard let axisIndex = axes.firstIndex(where: { $0.name == axisName }) else {
-                    error(keyNode, "\(what) names unknown axis '\(axisName)'", hint: Suggestion.hint(for: axisName, in: axes.map(\.name), noun: "axis"))
+                    error(
+                        keyNode, "\(what) names unknown axis '\(axisName)'",
+                        hint: Suggestion.hint(for: axisName, in: axes.map(\.name), noun: "axis"))
                     valid = false
                     continue
                 }
@@ -189,7 +215,9 @@ extension CampaignDecoder {
                     if let index = axes[axisIndex].values.firstIndex(of: text) {
                         indices.insert(index)
                     } else {
-                        error(valueNode, "axis '\(axisName)' has no value '\(text)'", hint: Suggestion.hint(for: text, in: axes[axisIndex].values, noun: "value"))
+                        error(
+                            valueNode, "axis '\(axisName)' has no value '\(text)'",
+                            hint: Suggestion.hint(for: text, in: axes[axisIndex].values, noun: "value"))
                         valid = false
                     }
                 }
@@ -209,7 +237,9 @@ extension CampaignDecoder {
             if key == "seed", let value = integer(value, "sample.seed", range: 0...Int.max) { seed = UInt64(value) }
         }
         guard let max else {
-            if !pairs.contains(where: { $0.key == "max" }) { error(node, "sample needs 'max'", hint: "e.g. `sample: { max: 200, seed: 42 }`") }
+            if !pairs.contains(where: { $0.key == "max" }) {
+                error(node, "sample needs 'max'", hint: "e.g. `sample: { max: 200, seed: 42 }`")
+            }
             return nil
         }
         return Sample(max: max, seed: seed)
@@ -219,7 +249,9 @@ extension CampaignDecoder {
 
     mutating func decodeSizes(_ node: Node) -> [AdSize] {
         guard let items = list(node, "sizes", allowSingle: true) else { return [] }
-        if items.isEmpty { error(node, "sizes is empty", hint: "list at least one size; `adgen sizes` lists the presets") }
+        if items.isEmpty {
+            error(node, "sizes is empty", hint: "list at least one size; `adgen sizes` lists the presets")
+        }
         var sizes = [AdSize]()
         for item in items {
             guard let id = string(item, "a size") else { continue }
@@ -231,7 +263,10 @@ extension CampaignDecoder {
                     sizes.append(size)
                 }
             case .failure(.unknown(_, let suggestion)):
-                error(item, "unknown size '\(id)'", hint: suggestion.map { "did you mean '\($0)'? (`adgen sizes` lists them; WxH makes a custom size)" } ?? "`adgen sizes` lists the presets; WxH (e.g. 1200x628) makes a custom size")
+                error(
+                    item, "unknown size '\(id)'",
+                    hint: suggestion.map { "did you mean '\($0)'? (`adgen sizes` lists them; WxH makes a custom size)" }
+                        ?? "`adgen sizes` lists the presets; WxH (e.g. 1200x628) makes a custom size")
             case .failure(.outOfRange):
                 error(item, "size '\(id)' is out of range", hint: "each side must be 1…\(AdSize.maxCustomSide) pixels")
             }
@@ -255,7 +290,10 @@ extension CampaignDecoder {
                     if GenerationSettings.knownProviders.contains(provider) {
                         settings.provider = provider
                     } else {
-                        error(value, "unknown provider '\(provider)'", hint: Suggestion.hint(for: provider, in: GenerationSettings.knownProviders, noun: "provider"))
+                        error(
+                            value, "unknown provider '\(provider)'",
+                            hint: Suggestion.hint(
+                                for: provider, in: GenerationSettings.knownProviders, noun: "provider"))
                     }
                 }
             case "model": settings.model = string(value, "generation.model") ?? settings.model
@@ -268,24 +306,33 @@ extension CampaignDecoder {
                     if seeds.isEmpty { error(value, "generation.seeds is an empty list") }
                     if Set(seeds).count != seeds.count { error(value, "generation.seeds lists a seed twice") }
                     explicitSeeds = seeds
-                } else if let count = integer(value, "generation.seeds (how many seeds, or a list of seeds)", range: 1...1000) {
+                } else if let count = integer(
+                    value, "generation.seeds (how many seeds, or a list of seeds)", range: 1...1000)
+                {
                     seedCount = count
                 }
             case "seed":
                 if let seed = integer(value, "generation.seed", range: 0...Int(UInt32.max)) { baseSeed = UInt64(seed) }
-            case "concurrency": settings.concurrency = integer(value, "generation.concurrency", range: 1...256) ?? settings.concurrency
+            case "concurrency":
+                settings.concurrency = integer(value, "generation.concurrency", range: 1...256) ?? settings.concurrency
             case "max_cost_usd": settings.maxCostUSD = number(value, "generation.max_cost_usd", range: 0...1_000_000)
             case "base_url":
                 if let url = string(value, "generation.base_url") {
-                    if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil {
+                    if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""),
+                        parsed.host != nil
+                    {
                         settings.baseURL = url
                     } else {
-                        error(value, "generation.base_url '\(url)' is not an http(s) URL", hint: "e.g. http://127.0.0.1:8188")
+                        error(
+                            value, "generation.base_url '\(url)' is not an http(s) URL",
+                            hint: "e.g. http://127.0.0.1:8188")
                     }
                 }
             case "parameters":
                 for (name, _, parameter) in mapping(value, "generation.parameters") ?? [] {
-                    if let text = string(parameter, "generation.parameters.\(name)", allowEmpty: true) { settings.parameters[name] = text }
+                    if let text = string(parameter, "generation.parameters.\(name)", allowEmpty: true) {
+                        settings.parameters[name] = text
+                    }
                 }
             default: break
             }
@@ -302,17 +349,23 @@ extension CampaignDecoder {
                 if PipelineStepSpec.known[name] != nil {
                     steps.append(PipelineStepSpec(name: name, options: [:]))
                 } else {
-                    error(item, "unknown pipeline step '\(name)'", hint: Suggestion.hint(for: name, in: names, noun: "step"))
+                    error(
+                        item, "unknown pipeline step '\(name)'",
+                        hint: Suggestion.hint(for: name, in: names, noun: "step"))
                 }
                 continue
             }
             guard let pairs = mapping(item, "a pipeline step") else { continue }
             guard pairs.count == 1, let (name, keyNode, value) = pairs.first else {
-                error(item, "a pipeline step is one key (the step) with its options, e.g. `- crop: { strategy: attention }`")
+                error(
+                    item,
+                    "a pipeline step is one key (the step) with its options, e.g. `- crop: { strategy: attention }`")
                 continue
             }
             guard let allowed = PipelineStepSpec.known[name] else {
-                error(keyNode, "unknown pipeline step '\(name)'", hint: Suggestion.hint(for: name, in: names, noun: "step"))
+                error(
+                    keyNode, "unknown pipeline step '\(name)'",
+                    hint: Suggestion.hint(for: name, in: names, noun: "step"))
                 continue
             }
             var options = [String: String]()
@@ -321,7 +374,9 @@ extension CampaignDecoder {
                 if name == "layout" {
                     let path = resolve(scalar.string)
                     if !FileManager.default.fileExists(atPath: path) {
-                        error(value, "layout template not found: \(scalar.string)", hint: "paths are relative to the campaign file's folder")
+                        error(
+                            value, "layout template not found: \(scalar.string)",
+                            hint: "paths are relative to the campaign file's folder")
                     }
                     options["template"] = path
                 }
@@ -337,18 +392,26 @@ extension CampaignDecoder {
 
     mutating func decodeScoring(_ node: Node) -> ScoringSettings {
         var settings = ScoringSettings()
-        guard let pairs = mapping(node, "scoring", allowed: ["min_score", "below_min", "dedupe", "weights"]) else { return settings }
+        guard let pairs = mapping(node, "scoring", allowed: ["min_score", "below_min", "dedupe", "weights"]) else {
+            return settings
+        }
         for (key, _, value) in pairs {
             switch key {
             case "min_score": settings.minScore = number(value, "scoring.min_score", range: 0...1)
             case "below_min":
                 if let text = string(value, "scoring.below_min") {
-                    if ["drop", "flag"].contains(text) { settings.belowMinimum = text } else { error(value, "scoring.below_min must be 'drop' or 'flag', found '\(text)'") }
+                    if ["drop", "flag"].contains(text) {
+                        settings.belowMinimum = text
+                    } else {
+                        error(value, "scoring.below_min must be 'drop' or 'flag', found '\(text)'")
+                    }
                 }
             case "dedupe": settings.dedupe = bool(value, "scoring.dedupe") ?? false
             case "weights":
                 for (name, _, weight) in mapping(value, "scoring.weights") ?? [] {
-                    if let number = number(weight, "scoring.weights.\(name)", range: 0...100) { settings.weights[name] = number }
+                    if let number = number(weight, "scoring.weights.\(name)", range: 0...100) {
+                        settings.weights[name] = number
+                    }
                 }
             default: break
             }
@@ -361,7 +424,9 @@ extension CampaignDecoder {
         for item in list(node, "export") ?? [] {
             guard let pairs = mapping(item, "an export target", allowed: ["folder", "webhook"]) else { continue }
             guard pairs.count == 1, let (kind, _, value) = pairs.first else {
-                if !pairs.isEmpty { error(item, "an export target is either `- folder: DIR` or `- webhook: {…}`, one per list item") }
+                if !pairs.isEmpty {
+                    error(item, "an export target is either `- folder: DIR` or `- webhook: {…}`, one per list item")
+                }
                 continue
             }
             if kind == "folder" {
@@ -382,18 +447,31 @@ extension CampaignDecoder {
                 case "secret_env":
                     secretEnv = string(field, "webhook.secret_env")
                     if let name = secretEnv, !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
-                        error(field, "webhook.secret_env names an environment variable, e.g. ADGEN_WEBHOOK_SECRET — never the secret itself")
+                        error(
+                            field,
+                            "webhook.secret_env names an environment variable, e.g. ADGEN_WEBHOOK_SECRET — never the secret itself"
+                        )
                     }
                 case "events":
                     let known = ["creative.completed", "creative.failed", "batch.completed", "export.ready"]
                     for event in list(field, "webhook.events", allowSingle: true) ?? [] {
                         guard let name = string(event, "an event") else { continue }
-                        if known.contains(name) { events.append(name) } else { error(event, "unknown event '\(name)'", hint: Suggestion.hint(for: name, in: known, noun: "event")) }
+                        if known.contains(name) {
+                            events.append(name)
+                        } else {
+                            error(
+                                event, "unknown event '\(name)'",
+                                hint: Suggestion.hint(for: name, in: known, noun: "event"))
+                        }
                     }
                 default: break
                 }
             }
-            if let url { targets.append(.webhook(url: url, secretEnv: secretEnv, events: events)) } else { error(value, "webhook needs a 'url'") }
+            if let url {
+                targets.append(.webhook(url: url, secretEnv: secretEnv, events: events))
+            } else {
+                error(value, "webhook needs a 'url'")
+            }
         }
         return targets
     }

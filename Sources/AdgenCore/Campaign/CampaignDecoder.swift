@@ -51,7 +51,9 @@ struct CampaignDecoder {
     }
 
     /// The key-value pairs of a mapping, with unknown keys reported against `allowed`.
-    mutating func mapping(_ node: Node, _ what: String, allowed: [String]? = nil) -> [(key: String, keyNode: Node, value: Node)]? {
+    mutating func mapping(_ node: Node, _ what: String, allowed: [String]? = nil) -> [(
+        key: String, keyNode: Node, value: Node
+    )]? {
         guard case .mapping(let mapping) = node else {
             error(node, "\(what) must be a mapping (key: value lines), found \(Self.describe(node))")
             return nil
@@ -137,7 +139,8 @@ struct CampaignDecoder {
 
     mutating func decode() -> Campaign? {
         guard let root = source.root else {
-            error(at: SourceLocation(file: source.file, line: 1, column: 1), "the file is empty",
+            error(
+                at: SourceLocation(file: source.file, line: 1, column: 1), "the file is empty",
                 hint: "a campaign needs at least `campaign:`, `prompt:` and `sizes:`; see docs/campaign-format.md")
             return nil
         }
@@ -162,7 +165,8 @@ struct CampaignDecoder {
         let wildcards = decodeWildcardFolders(values["wildcards"]?.value)
 
         let environment = TemplateEnvironment(
-            axes: axes.map(\.name) + brokenAxes, brief: Dictionary(brief.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            axes: axes.map(\.name) + brokenAxes,
+            brief: Dictionary(brief.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
             wildcards: WildcardLibrary(folders: wildcards, maxFileBytes: configuration.maxFileBytes),
             campaignReferences: true)
 
@@ -177,7 +181,8 @@ struct CampaignDecoder {
         case (nil, nil) where suggestedKeys.contains("prompt") || suggestedKeys.contains("prompt_file"):
             break
         case (nil, nil):
-            error(at: rootLocation, "missing key 'prompt'",
+            error(
+                at: rootLocation, "missing key 'prompt'",
                 hint: "add a prompt template, e.g. `prompt: \"{{style}} photo of {{brief.product}}\"`")
         }
         let negativePrompt = values["negative_prompt"].flatMap {
@@ -195,7 +200,9 @@ struct CampaignDecoder {
         if let node = values["sizes"]?.value {
             sizes = decodeSizes(node)
         } else if !suggestedKeys.contains("sizes") {
-            error(at: rootLocation, "missing key 'sizes'", hint: "list the sizes to render, e.g. `sizes: [meta-feed, iab-mrec]`; `adgen sizes` lists them")
+            error(
+                at: rootLocation, "missing key 'sizes'",
+                hint: "list the sizes to render, e.g. `sizes: [meta-feed, iab-mrec]`; `adgen sizes` lists them")
         }
         let generation = values["generation"].map { decodeGeneration($0.value) } ?? GenerationSettings()
         let pipeline = values["pipeline"].map { decodePipeline($0.value) } ?? []
@@ -227,7 +234,8 @@ struct CampaignDecoder {
         } else if campaign.sample == nil, count > UInt64(campaign.maxVariants) {
             let shown = count.groupedDigits
             error(
-                at: at, "the campaign expands to \(shown) variants, more than max_variants (\(campaign.maxVariants.groupedDigits))",
+                at: at,
+                "the campaign expands to \(shown) variants, more than max_variants (\(campaign.maxVariants.groupedDigits))",
                 hint: "add `sample: { max: 200, seed: 1 }` to draw a subset, narrow the axes, or raise max_variants")
         }
     }

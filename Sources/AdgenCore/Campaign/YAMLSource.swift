@@ -112,7 +112,8 @@ struct YAMLSource {
             throw fail(1, 1, "file is UTF-16 encoded", hint: "save it as UTF-8")
         }
         if body.prefix(8192).contains(0) {
-            throw fail(1, 1, "this is a binary file (it contains NUL bytes), not YAML text", hint: "check the file name")
+            throw fail(
+                1, 1, "this is a binary file (it contains NUL bytes), not YAML text", hint: "check the file name")
         }
         // Walk the bytes once: validate UTF-8 and reject control characters, tracking line and column.
         var line = 1
@@ -169,7 +170,8 @@ struct YAMLSource {
     static func diagnostic(for error: YamlError, file: String, lines text: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
         switch error {
-        case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
+        case .scanner(let context, let problem, let mark, let yaml),
+            .parser(let context, let problem, let mark, let yaml),
             .composer(let context, let problem, let mark, let yaml):
             let line = mark.line <= 0 ? "" : yaml.lineNumbered(mark.line)
             if problem.contains("cannot start any token"), line.dropFirst(max(0, mark.column - 1)).first == "\t" {
@@ -186,7 +188,8 @@ struct YAMLSource {
                     hint: "add the closing quote (inside single quotes write '' for a quote)")
             }
             if problem.contains("found undefined alias") {
-                return Diagnostic(at(mark), "alias to an undefined anchor", hint: "define the `&anchor` before using `*anchor`")
+                return Diagnostic(
+                    at(mark), "alias to an undefined anchor", hint: "define the `&anchor` before using `*anchor`")
             }
             if problem.contains("mapping values are not allowed") {
                 return Diagnostic(
@@ -194,7 +197,8 @@ struct YAMLSource {
                     hint: "quote text that contains ': ', e.g. headline: \"Save: 20% off\"")
             }
             let contextLine = context.map { text.lineNumbered($0.mark.line) } ?? ""
-            for candidate in [line, contextLine] where candidate.range(of: #":\s+[\{\[]"#, options: .regularExpression) != nil {
+            for candidate in [line, contextLine]
+            where candidate.range(of: #":\s+[\{\[]"#, options: .regularExpression) != nil {
                 // `prompt: {red|blue} shoe`: YAML read the braces as a flow mapping.
                 let key = candidate.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)
                 return Diagnostic(
@@ -202,7 +206,9 @@ struct YAMLSource {
                     hint: "quote the value: \(key): \"…\" (templates with braces must be quoted)")
             }
             var message = problem
-            if let context { message = "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if let context {
+                message = "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            }
             return Diagnostic(at(mark), "invalid YAML: \(message)")
         case .reader(let problem, _, _, _):
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "unreadable text: \(problem)")

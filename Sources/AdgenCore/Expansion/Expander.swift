@@ -47,20 +47,21 @@ public struct Expander: Sequence, Sendable {
         let expander: Expander
         var position: UInt64
         let end: UInt64
+        var cursor: VariantSpace.Cursor
 
         /// The next variant.
         public mutating func next() -> Variant? {
             guard position < end else { return nil }
             defer { position += 1 }
             let index = expander.sampled.map { $0[Int(position)] } ?? position
-            return expander.space.variant(at: index)
+            return expander.space.variant(at: index, cursor: &cursor)
         }
     }
 
     /// An iterator over the variants.
     public func makeIterator() -> Iterator {
         let start = configuration.offset
-        return Iterator(expander: self, position: start, end: start + count)
+        return Iterator(expander: self, position: start, end: start + count, cursor: space.makeCursor())
     }
 
     /// The number of variants, as `underestimatedCount` (exact when it fits an `Int`).

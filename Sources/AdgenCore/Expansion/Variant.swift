@@ -32,6 +32,20 @@ public struct Variant: Sendable, Hashable {
         self.id = Self.id(prompt: prompt, negativePrompt: negativePrompt, axes: axes, seed: seed)
     }
 
+    /// A variant whose id is already computed (the expansion's fast path).
+    init(
+        id: String, index: UInt64, prompt: String, negativePrompt: String?, axes: [AxisValue], seed: UInt64,
+        sizes: [AdSize]
+    ) {
+        self.id = id
+        self.index = index
+        self.prompt = prompt
+        self.negativePrompt = negativePrompt
+        self.axes = axes
+        self.seed = seed
+        self.sizes = sizes
+    }
+
     /// The value of the axis named `name`.
     public subscript(axis name: String) -> String? {
         axes.first { $0.name == name }?.value
@@ -41,28 +55,32 @@ public struct Variant: Sendable, Hashable {
     ///
     /// Encoding (version 1): the tag `adgen-variant-1`, then each field as a one-byte kind, a little-endian
     /// 64-bit length and its UTF-8 bytes: `p` prompt, `n` negative prompt (absent when nil), `a`/`v` each axis
-    /// name and value sorted by name, `s` the seed in decimal.
+    /// name and value sorted by name, `s` the seed in decimal. The id is the first 12 hex digits of its SHA-256.
     public static func id(prompt: String, negativePrompt: String?, axes: [AxisValue], seed: UInt64) -> String {
-        var hasher = SHA256()
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(256)
-        buffer.append(contentsOf: "adgen-variant-1".utf8)
-        func field(_ kind: UInt8, _ text: String) {
-            buffer.append(kind)
-            let count = UInt64(text.utf8.count)
-            for shift in stride(from: 0, to: 64, by: 8) { buffer.append(UInt8(truncatingIfNeeded: count >> shift)) }
-            buffer.append(contentsOf: text.utf8)
+        var buffer = idTag
+        appendField(UInt8(ascii: "p"), prompt.utf8, to: &buffer)
+        if let negativePrompt { appendField(UInt8(ascii: "n"), negativePrompt.utf8, to: &buffer) }
+        for axis in axes.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
+            appendField(UInt8(ascii: "a"), axis.name.utf8, to: &buffer)
+            appendField(UInt8(ascii: "v"), axis.value.utf8, to: &buffer)
         }
-        field(UInt8(ascii: "p"), prompt)
-        if let negativePrompt { field(UInt8(ascii: "n"), negativePrompt) }
-        let sorted = axes.count < 2 ? axes : axes.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        for axis in sorted {
-            field(UInt8(ascii: "a"), axis.name)
-            field(UInt8(ascii: "v"), axis.value)
-        }
-        field(UInt8(ascii: "s"), String(seed))
-        hasher.update(data: buffer)
-        return Hex.prefix(of: hasher.finalize(), digits: 12)
+        appendField(UInt8(ascii: "s"), String(seed).utf8, to: &buffer)
+        return digest(buffer)
+    }
+
+    static let idTag = Array("adgen-variant-1".utf8)
+
+    /// Appends one field of the id encoding: kind, little-endian 64-bit length, bytes.
+    static func appendField<Bytes: Collection<UInt8>>(_ kind: UInt8, _ bytes: Bytes, to buffer: inout [UInt8]) {
+        buffer.append(kind)
+        let count = UInt64(bytes.count)
+        for shift in stride(from: 0, to: 64, by: 8) { buffer.append(UInt8(truncatingIfNeeded: count >> shift)) }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The first 12 hex digits of the SHA-256 of `encoding`.
+    static func digest(_ encoding: [UInt8]) -> String {
+        Hex.prefix(of: SHA256.hash(data: encoding), digits: 12)
     }
 }
 

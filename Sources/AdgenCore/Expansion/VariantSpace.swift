@@ -25,7 +25,6 @@ public struct VariantSpace: Sendable {
     public static let maxRuleCombinations = 1 << 22
 
     let axes: [Axis]
-    let axisBytes: [[[UInt8]]]
     let digits: [Digit]
     let radices: [UInt64]
     let prompt: Template
@@ -41,7 +40,7 @@ public struct VariantSpace: Sendable {
     /// Builds the space of `campaign`.
     public init(campaign: Campaign) throws(Failure) {
         axes = campaign.axes
-        axisBytes = campaign.axes.map { $0.values.map { Array($0.utf8) } }
+        tables = AxisTables(campaign.axes)
         prompt = campaign.prompt
         negativePrompt = campaign.negativePrompt
         seeds = campaign.generation.seeds
@@ -122,7 +121,8 @@ public struct VariantSpace: Sendable {
             if combinations > maxRuleCombinations {
                 let names = members.map { "'\(axes[$0].name)'" }.joined(separator: ", ")
                 throw Failure(
-                    message: "the exclude/only rules tie axes \(names) whose combinations exceed \(maxRuleCombinations)",
+                    message:
+                        "the exclude/only rules tie axes \(names) whose combinations exceed \(maxRuleCombinations)",
                     hint: "write rules over fewer axes, or split a big axis into wildcard text")
             }
         }
@@ -132,7 +132,8 @@ public struct VariantSpace: Sendable {
         for _ in 0..<combinations {
             for (slot, axis) in members.enumerated() { assignment[axis] = counters[slot] }
             let kept =
-                (only.isEmpty || only.contains { $0.matches(assignment) }) && !exclude.contains { $0.matches(assignment) }
+                (only.isEmpty || only.contains { $0.matches(assignment) })
+                && !exclude.contains { $0.matches(assignment) }
             if kept { survivors.append(contentsOf: counters.lazy.map { Int32($0) }) }
             var slot = members.count - 1
             while slot >= 0 {
@@ -145,40 +146,117 @@ public struct VariantSpace: Sendable {
         return survivors
     }
 
-    /// The value index of every axis, the template index and the seed index of variant `index`.
-    func coordinates(of index: UInt64) -> (assignment: [Int], template: UInt64, seed: Int) {
-        var rest = index
-        var digitValues = [UInt64](repeating: 0, count: radices.count)
-        for position in radices.indices.reversed() {
-            let radix = radices[position]
-            digitValues[position] = rest % radix
-            rest /= radix
+    /// Precomputed per-value data, so building a variant copies bytes instead of re-encoding text.
+    let tables: AxisTables
+
+    struct AxisTables: Sendable {
+        /// Every value's UTF-8 bytes, one after another.
+        var pool: [UInt8] = []
+        /// `ranges[axis][value]`: the value's bytes in `pool`.
+        var ranges: [[Range<Int>]] = []
+        /// `values[axis][value]`: the value as the variant reports it.
+        var values: [[AxisValue]] = []
+        /// `idFields[axis][value]`: the value's part of the id encoding (see `Variant.id`).
+        var idFields: [[[UInt8]]] = []
+        /// Axis indices sorted by name (the id encoding's order).
+        var sortedAxes: [Int] = []
+
+        init(_ axes: [Axis]) {
+            for axis in axes {
+                var ranges = [Range<Int>]()
+                for value in axis.values {
+                    let start = pool.count
+                    pool.append(contentsOf: value.utf8)
+                    ranges.append(start..<pool.count)
+                }
+                self.ranges.append(ranges)
+                values.append(axis.values.map { AxisValue(name: axis.name, value: $0) })
+                idFields.append(
+                    axis.values.map { value in
+                        var field = [UInt8]()
+                        Variant.appendField(UInt8(ascii: "a"), axis.name.utf8, to: &field)
+                        Variant.appendField(UInt8(ascii: "v"), value.utf8, to: &field)
+                        return field
+                    })
+            }
+            sortedAxes = axes.indices.sorted { axes[$0].name.utf8.lexicographicallyPrecedes(axes[$1].name.utf8) }
         }
-        var assignment = [Int](repeating: 0, count: axes.count)
-        for (position, digit) in digits.enumerated() {
-            switch digit {
-            case .axis(let axis): assignment[axis] = Int(digitValues[position])
+    }
+
+    /// Scratch space reused from one variant to the next, so a long expansion does not reallocate.
+    public struct Cursor: Sendable {
+        var assignment: [Int]
+        var context: RenderContext
+        var output: [UInt8] = []
+        var negative: [UInt8] = []
+        var hashInput: [UInt8] = []
+    }
+
+    /// A cursor for `variant(at:cursor:)`.
+    public func makeCursor() -> Cursor {
+        Cursor(
+            assignment: Array(repeating: 0, count: axes.count),
+            context: RenderContext(axisPool: tables.pool, axes: axes.count))
+    }
+
+    /// Sets `assignment` to each axis's value index for variant `index`; returns the template and seed indices.
+    func coordinates(of index: UInt64, into assignment: inout [Int]) -> (template: UInt64, seed: Int) {
+        var rest = index
+        let seedIndex = rest % radices[radices.count - 1]
+        rest /= radices[radices.count - 1]
+        let template = rest % radices[radices.count - 2]
+        rest /= radices[radices.count - 2]
+        for position in digits.indices.reversed() {
+            let radix = radices[position]
+            let value = Int(rest % radix)
+            rest /= radix
+            switch digits[position] {
+            case .axis(let axis): assignment[axis] = value
             case .group(let members, let survivors):
-                let base = Int(digitValues[position]) * members.count
+                let base = value * members.count
                 for (slot, axis) in members.enumerated() { assignment[axis] = Int(survivors[base + slot]) }
             }
         }
-        return (assignment, digitValues[radices.count - 2], Int(digitValues[radices.count - 1]))
+        return (template, Int(seedIndex))
     }
 
     /// The variant at `index` (`0..<count`).
     public func variant(at index: UInt64) -> Variant {
+        var cursor = makeCursor()
+        return variant(at: index, cursor: &cursor)
+    }
+
+    /// The variant at `index` (`0..<count`), reusing `cursor`'s buffers.
+    public func variant(at index: UInt64, cursor: inout Cursor) -> Variant {
         precondition(index < count, "variant index \(index) out of range 0..<\(count)")
-        let (assignment, template, seedIndex) = coordinates(of: index)
-        var context = RenderContext(
-            axisValues: assignment.enumerated().map { axisBytes[$0.offset][$0.element] },
-            sequenceIndex: index / UInt64(seeds.count), seed: seeds[seedIndex])
+        let (template, seedIndex) = coordinates(of: index, into: &cursor.assignment)
+        let seed = seeds[seedIndex]
+        for axis in axes.indices { cursor.context.axisSlices[axis] = tables.ranges[axis][cursor.assignment[axis]] }
+        cursor.context.sequenceIndex = index / UInt64(seeds.count)
+        cursor.context.seed = seed
         let negativeCount = negativePrompt?.count ?? 1
-        let promptText = prompt.render(template / negativeCount, context: &context)
-        let negativeText = negativePrompt.map { $0.render(template % negativeCount, context: &context) }
-        let values = assignment.enumerated().map { AxisValue(name: axes[$0.offset].name, value: axes[$0.offset].values[$0.element]) }
+        cursor.output.removeAll(keepingCapacity: true)
+        prompt.render(template / negativeCount, context: cursor.context, into: &cursor.output)
+        var hash = cursor.hashInput
+        hash.removeAll(keepingCapacity: true)
+        hash.append(contentsOf: Variant.idTag)
+        Variant.appendField(UInt8(ascii: "p"), cursor.output, to: &hash)
+        var negativeText: String?
+        if let negativePrompt {
+            cursor.negative.removeAll(keepingCapacity: true)
+            negativePrompt.render(template % negativeCount, context: cursor.context, into: &cursor.negative)
+            Variant.appendField(UInt8(ascii: "n"), cursor.negative, to: &hash)
+            negativeText = String(decoding: cursor.negative, as: UTF8.self)
+        }
+        for axis in tables.sortedAxes { hash.append(contentsOf: tables.idFields[axis][cursor.assignment[axis]]) }
+        Variant.appendField(UInt8(ascii: "s"), String(seed).utf8, to: &hash)
+        let id = Variant.digest(hash)
+        cursor.hashInput = hash
+        var values = [AxisValue]()
+        values.reserveCapacity(axes.count)
+        for axis in axes.indices { values.append(tables.values[axis][cursor.assignment[axis]]) }
         return Variant(
-            index: index, prompt: promptText, negativePrompt: negativeText, axes: values, seed: seeds[seedIndex],
-            sizes: sizes)
+            id: id, index: index, prompt: String(decoding: cursor.output, as: UTF8.self), negativePrompt: negativeText,
+            axes: values, seed: seed, sizes: sizes)
     }
 }

@@ -30,7 +30,8 @@ public struct Planner: Sendable {
             for (axis, value) in variant.axes.enumerated() {
                 if let index = campaign.axes[axis].values.firstIndex(of: value.value) { perAxis[axis][index] += 1 }
             }
-            generationKeys.insert(GenerationKey(prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed))
+            generationKeys.insert(
+                GenerationKey(prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed))
         }
         let price = PriceTable.builtIn.price(provider: campaign.generation.provider, model: campaign.generation.model)
         let generations = generationKeys.count * families.count
@@ -41,13 +42,19 @@ public struct Planner: Sendable {
             distinctPrompts: generationKeys.count,
             generations: generations,
             axes: campaign.axes.enumerated().map { axis in
-                Plan.AxisCount(name: axis.element.name, values: zip(axis.element.values, perAxis[axis.offset]).map { .init(value: $0, count: $1) })
+                Plan.AxisCount(
+                    name: axis.element.name,
+                    values: zip(axis.element.values, perAxis[axis.offset]).map { .init(value: $0, count: $1) })
             },
             sizes: zip(campaign.sizes, familyOfSize).map {
-                Plan.SizeCount(id: $0.id, width: $0.width, height: $0.height, platform: $0.platform, family: $1.name, creatives: variants)
+                Plan.SizeCount(
+                    id: $0.id, width: $0.width, height: $0.height, platform: $0.platform, family: $1.name,
+                    creatives: variants)
             },
             families: families.map { family in
-                Plan.FamilyCount(name: family.name, sizes: zip(campaign.sizes, familyOfSize).filter { $0.1 == family }.map(\.0.id), generations: generationKeys.count)
+                Plan.FamilyCount(
+                    name: family.name, sizes: zip(campaign.sizes, familyOfSize).filter { $0.1 == family }.map(\.0.id),
+                    generations: generationKeys.count)
             },
             provider: campaign.generation.provider,
             model: campaign.generation.model,

@@ -19,7 +19,8 @@ public struct TemplateEnvironment: Sendable {
 
     /// An environment for a template on its own: no axes, no brief, wildcards from `folders`.
     public static func standalone(wildcardFolders: [String]) -> TemplateEnvironment {
-        TemplateEnvironment(axes: [], brief: [:], wildcards: WildcardLibrary(folders: wildcardFolders), campaignReferences: false)
+        TemplateEnvironment(
+            axes: [], brief: [:], wildcards: WildcardLibrary(folders: wildcardFolders), campaignReferences: false)
     }
 }
 
@@ -27,41 +28,42 @@ public struct TemplateEnvironment: Sendable {
 public struct Template: Sendable {
     /// The template's text as written.
     public let source: String
-    let root: TemplateNode
+    let program: TemplateProgram
 
     /// The number of prompts it expands to (for one axis assignment); an empty template has none.
-    public var count: UInt64 { source.isEmpty ? 0 : root.count }
+    public var count: UInt64 { source.isEmpty ? 0 : program.count }
 
     /// Parses and compiles `source`; throws every problem with its position.
     public init(_ source: String, environment: TemplateEnvironment) throws(TemplateError) {
         self.source = source
         let syntax = try TemplateParser.parse(source, references: environment.campaignReferences)
         var compiler = TemplateCompiler(environment: environment)
-        root = try compiler.compile(syntax, scope: [:])
+        let root = try compiler.compile(syntax, scope: [:])
+        program = TemplateProgram(root)
         if root.count == .max {
             throw TemplateError(
-                at: 0, "the template expands to more than 18 quintillion prompts", hint: "use fewer or smaller variants")
+                at: 0, "the template expands to more than 18 quintillion prompts", hint: "use fewer or smaller variants"
+            )
         }
     }
 
     /// Renders expansion `index` (`0..<count`).
-    public func render(_ index: UInt64, context: inout RenderContext) -> String {
+    public func render(_ index: UInt64, context: RenderContext) -> String {
         var output = [UInt8]()
         output.reserveCapacity(128)
-        root.render(index, &context, into: &output, turn: context.sequenceIndex)
+        program.render(index, context: context, turn: context.sequenceIndex, into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
     /// Appends expansion `index` to `output` (no intermediate string; for streaming).
-    public func render(_ index: UInt64, context: inout RenderContext, into output: inout [UInt8]) {
-        root.render(index, &context, into: &output, turn: context.sequenceIndex)
+    public func render(_ index: UInt64, context: RenderContext, into output: inout [UInt8]) {
+        program.render(index, context: context, turn: context.sequenceIndex, into: &output)
     }
 
     /// The expansions in order, lazily (for a template used on its own: `sequenceIndex` is the position).
     public func expansions(seed: UInt64 = 0) -> some Sequence<String> {
         (0..<count).lazy.map { index in
-            var context = RenderContext(axisValues: [], sequenceIndex: index, seed: seed)
-            return render(index, context: &context)
+            render(index, context: RenderContext(axisValues: [], sequenceIndex: index, seed: seed))
         }
     }
 }

@@ -73,7 +73,8 @@ struct TemplateCompiler {
             return .text("")
         case .access(let name, let fallback, let offset):
             guard !variablesInUse.contains(name) else {
-                throw error(offset, "variable '\(name)' refers to itself", hint: "give it a value that does not use ${\(name)}")
+                throw error(
+                    offset, "variable '\(name)' refers to itself", hint: "give it a value that does not use ${\(name)}")
             }
             let binding = scope[name] ?? fallback.map { .deferred($0) }
             switch binding {
@@ -112,17 +113,17 @@ struct TemplateCompiler {
     /// The first expansion of `syntax` (immediate variables, wildcard paths).
     mutating func first(of syntax: TemplateSyntax, scope: Scope) throws(TemplateError) -> String {
         let node = try compile(syntax, scope: scope)
-        var context = RenderContext(axisValues: [], sequenceIndex: 0, seed: 0)
         guard node.isStatic else {
             throw error(0, "an immediate value (${x=!…}) cannot use campaign axes or ~/@ samplers")
         }
         var output = [UInt8]()
-        node.render(0, &context, into: &output)
+        TemplateProgram(node).render(0, context: RenderContext(axisValues: [], sequenceIndex: 0, seed: 0), turn: 0, into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
     /// All expansions of a node that must be fixed text.
-    mutating func staticStrings(_ syntax: TemplateSyntax, scope: Scope, what: String) throws(TemplateError) -> [String] {
+    mutating func staticStrings(_ syntax: TemplateSyntax, scope: Scope, what: String) throws(TemplateError) -> [String]
+    {
         let node = try compile(syntax, scope: scope)
         guard node.isStatic, let strings = node.strings(limit: Self.dedupeLimit) else {
             throw error(0, "\(what) must be plain text or small variants without axes")
@@ -137,7 +138,8 @@ struct TemplateCompiler {
                 throw error(
                     offset, "the brief has no field '\(key)'",
                     hint: environment.brief.isEmpty
-                        ? "add it under `brief:`" : Suggestion.hint(for: key, in: environment.brief.keys.sorted(), noun: "brief field"))
+                        ? "add it under `brief:`"
+                        : Suggestion.hint(for: key, in: environment.brief.keys.sorted(), noun: "brief field"))
             }
             return .text(value)
         }
@@ -146,7 +148,8 @@ struct TemplateCompiler {
             candidates += environment.brief.keys.sorted().map { "brief.\($0)" }
             throw error(
                 offset, "unknown axis '\(name)'",
-                hint: candidates.isEmpty ? "define it under `axes:`" : Suggestion.hint(for: name, in: candidates, noun: "axis"))
+                hint: candidates.isEmpty
+                    ? "define it under `axes:`" : Suggestion.hint(for: name, in: candidates, noun: "axis"))
         }
         return TemplateNode(.axis(index))
     }
@@ -167,9 +170,13 @@ struct TemplateCompiler {
                 hint: Suggestion.closest(to: path, in: known).map { "did you mean __\($0)__?" }
                     ?? "create \(path).txt with one value per line")
         }
-        if wildcardChain.count > 32 || wildcardChain.contains(path), let start = wildcardChain.firstIndex(of: path) ?? wildcardChain.indices.first {
+        if wildcardChain.count > 32 || wildcardChain.contains(path),
+            let start = wildcardChain.firstIndex(of: path) ?? wildcardChain.indices.first
+        {
             let chain = (wildcardChain[start...] + [path]).map { "__\($0)__" }.joined(separator: " → ")
-            throw error(wildcard.offset, "wildcard cycle: \(chain)", hint: "a wildcard file must not use itself, directly or through others")
+            throw error(
+                wildcard.offset, "wildcard cycle: \(chain)",
+                hint: "a wildcard file must not use itself, directly or through others")
         }
         var inner = scope
         if useVariables {
@@ -188,7 +195,8 @@ struct TemplateCompiler {
             } catch {
                 let message = error.problems.first?.message ?? "cannot parse"
                 throw TemplateError(
-                    at: SourceLocation(file: value.file, line: value.line, column: value.column - 1 + Self.column(of: error)),
+                    at: SourceLocation(
+                        file: value.file, line: value.line, column: value.column - 1 + Self.column(of: error)),
                     message, hint: error.problems.first?.hint)
             }
             options.append((try compile(syntax, scope: inner), syntax))
@@ -296,8 +304,10 @@ struct TemplateCompiler {
                 }
                 for (position, option) in available.enumerated() {
                     // dynamicprompts removes every option equal to the chosen one.
-                    let rest = available.enumerated().filter { $0.offset != position && syntax[$0.element] != syntax[option] }
-                        .map(\.element)
+                    let rest = available.enumerated().filter {
+                        $0.offset != position && syntax[$0.element] != syntax[option]
+                    }
+                    .map(\.element)
                     chosen.append(option)
                     selections(rest)
                     chosen.removeLast()
@@ -332,7 +342,9 @@ struct TemplateCompiler {
             selections(Array(options.indices))
         }
         if tooMany {
-            throw error(offset, "this pick has more than \(Self.pickLimit.formatted) combinations", hint: "pick fewer, or from fewer options")
+            throw error(
+                offset, "this pick has more than \(Self.pickLimit.formatted) combinations",
+                hint: "pick fewer, or from fewer options")
         }
         return result
     }
@@ -358,12 +370,18 @@ struct TemplateCompiler {
             if markers.contains(scalars[index]) {
                 var end = index
                 while end < scalars.count, markers.contains(scalars[end]) { end += 1 }
-                return (String(String.UnicodeScalarView(scalars[..<index])), String(String.UnicodeScalarView(scalars[end...])))
+                return (
+                    String(String.UnicodeScalarView(scalars[..<index])),
+                    String(String.UnicodeScalarView(scalars[end...]))
+                )
             }
             if scalars[index] == ".", index + 2 < scalars.count, scalars[index + 1] == ".", scalars[index + 2] == "." {
                 var end = index
                 while end < scalars.count, scalars[end] == "." { end += 1 }
-                return (String(String.UnicodeScalarView(scalars[..<index])), String(String.UnicodeScalarView(scalars[end...])))
+                return (
+                    String(String.UnicodeScalarView(scalars[..<index])),
+                    String(String.UnicodeScalarView(scalars[end...]))
+                )
             }
             index += 1
         }

@@ -36,7 +36,8 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
         let lines = LineTable(text)
         return problems.map { problem in
             switch problem.place {
-            case .offset(let offset): Diagnostic(lines.location(ofScalar: offset, file: file), problem.message, hint: problem.hint)
+            case .offset(let offset):
+                Diagnostic(lines.location(ofScalar: offset, file: file), problem.message, hint: problem.hint)
             case .location(let location): Diagnostic(location, problem.message, hint: problem.hint)
             }
         }

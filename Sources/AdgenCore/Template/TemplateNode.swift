@@ -1,8 +1,8 @@
-/// A compiled template node: counts known, rendering by index (`0..<count`), no allocation but the output.
+/// A compiled template node, as the compiler builds it: counts known, each expansion numbered `0..<count`.
 ///
-/// A node's expansions are numbered; `render(_:)` writes expansion `index` directly (a sequence splits the
-/// index across its parts as a mixed-radix number, first part slowest; a choice finds its option by prefix
-/// sums), which is what makes expansion lazy, slicing O(1) and sampling possible without enumeration.
+/// Expansion `index` is rendered directly (a sequence splits the index across its parts as a mixed-radix number,
+/// first part slowest; a choice finds its option by prefix sums), which makes expansion lazy, slicing O(1) and
+/// sampling possible without enumeration. `TemplateProgram` flattens the tree for rendering.
 final class TemplateNode: Sendable {
     enum Kind: Sendable {
         /// Fixed text.
@@ -104,72 +104,10 @@ final class TemplateNode: Sendable {
         return false
     }
 
-    // MARK: Rendering
-
-    /// Appends expansion `index` to `output`.
-    ///
-    /// `turn` drives `@` rotation: how many prompts the enclosing sequence has made before this one. The template's
-    /// root gets the variant's position; any other sequence counts its own prompts (`nil`), since dynamicprompts
-    /// re-creates generators inside variant options and wildcards.
-    func render(_ index: UInt64, _ context: inout RenderContext, into output: inout [UInt8], turn: UInt64? = nil) {
-        switch kind {
-        case .text(let bytes):
-            output.append(contentsOf: bytes)
-        case .sequence(let parts, let strides, let turns):
-            for position in parts.indices {
-                let part = parts[position]
-                let count = part.count
-                let partIndex = count == 1 ? 0 : (index / strides[position]) % count
-                let rotation = turns[position]
-                if case .cyclical = part.kind {
-                    part.render(partIndex, &context, into: &output, turn: (turn ?? index) &* rotation.pulls &+ rotation.before)
-                } else {
-                    part.render(partIndex, &context, into: &output)
-                }
-            }
-        case .choice(let options, let starts):
-            var low = 0
-            var high = starts.count - 1
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if starts[mid] <= index { low = mid } else { high = mid - 1 }
-            }
-            options[low].render(index - starts[low], &context, into: &output)
-        case .table(let table):
-            table.append(Int(index), to: &output)
-        case .axis(let axis):
-            output.append(contentsOf: context.axisValues[axis])
-        case .cyclical(let options):
-            let turn = turn ?? 0
-            let option = options[Int(turn % UInt64(options.count))]
-            option.render((turn / UInt64(options.count)) % option.count, &context, into: &output)
-        case .random(let options, let cumulative, let salt):
-            var generator = SplitMix64(seed: context.seed ^ (context.sequenceIndex &* 0x9E37_79B9_7F4A_7C15) ^ salt)
-            let total = cumulative.last ?? 1
-            let point = Double(generator.next() >> 11) / Double(1 << 53) * total
-            let chosen = cumulative.firstIndex { point < $0 } ?? (options.count - 1)
-            let option = options[chosen]
-            option.render(option.count <= 1 ? 0 : generator.next(upperBound: option.count), &context, into: &output)
-        case .wrap(let prefix, let inner, let suffix):
-            output.append(contentsOf: prefix)
-            inner.render(index, &context, into: &output)
-            output.append(contentsOf: suffix)
-        }
-    }
-
-    /// Every expansion's text, for precomputing static nodes (only called on static nodes).
+    /// Every expansion's text, when there are at most `limit` (only called on static nodes).
     func strings(limit: UInt64) -> [String]? {
         guard count <= limit else { return nil }
-        var context = RenderContext(axisValues: [], sequenceIndex: 0, seed: 0)
-        var output = [UInt8]()
-        var result = [String]()
-        result.reserveCapacity(Int(count))
-        for index in 0..<count {
-            output.removeAll(keepingCapacity: true)
-            render(index, &context, into: &output)
-            result.append(String(decoding: output, as: UTF8.self))
-        }
-        return result
+        return TemplateProgram(self).strings(limit: limit)
     }
 }
 
@@ -205,22 +143,5 @@ struct StringTable: Sendable {
         var output = [UInt8]()
         append(index, to: &output)
         return String(decoding: output, as: UTF8.self)
-    }
-}
-
-/// What rendering a campaign template needs besides the index.
-public struct RenderContext: Sendable {
-    /// The UTF-8 value of each axis for this variant, by axis index.
-    public var axisValues: [[UInt8]]
-    /// The prompt's position in the campaign's sequence: drives `@` rotation and seeds `~` picks.
-    public var sequenceIndex: UInt64
-    /// The variant's seed: `~` picks differ per seed, reproducibly.
-    public var seed: UInt64
-
-    /// Creates a context.
-    public init(axisValues: [[UInt8]], sequenceIndex: UInt64, seed: UInt64) {
-        self.axisValues = axisValues
-        self.sequenceIndex = sequenceIndex
-        self.seed = seed
     }
 }

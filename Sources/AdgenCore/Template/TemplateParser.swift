@@ -447,7 +447,9 @@ struct TemplateParser {
         guard let name = name() else {
             throw TemplateError(
                 at: position, "expected a variable name after '${'",
-                hint: "write ${name=value} to set a variable, ${name} to use it; for a literal '$', do not follow it with '{'")
+                hint:
+                    "write ${name=value} to set a variable, ${name} to use it; for a literal '$', do not follow it with '{'"
+            )
         }
         skipWhitespace()
         var overwrite = true
@@ -509,7 +511,9 @@ struct TemplateParser {
         position += 2
         skipWhitespace()
         let inner = try sequence(.option)
-        guard peek() == "}" else { throw TemplateError(at: start, "this '%{' is never closed", hint: "add the matching '}'") }
+        guard peek() == "}" else {
+            throw TemplateError(at: start, "this '%{' is never closed", hint: "add the matching '}'")
+        }
         position += 1
         return .wrap(wrapper: wrapper, inner: inner)
     }

@@ -44,7 +44,9 @@ public final class WildcardLibrary: Sendable {
             guard let relativePaths = FileManager.default.enumerator(atPath: folder) else { continue }
             for case let relative as String in relativePaths where relative.hasSuffix(".txt") {
                 let name = String(relative.dropLast(4))
-                if names[name] == nil { names[name] = folder.hasSuffix("/") ? folder + relative : folder + "/" + relative }
+                if names[name] == nil {
+                    names[name] = folder.hasSuffix("/") ? folder + relative : folder + "/" + relative
+                }
             }
         }
         state.withLock { $0.names = names }
@@ -75,7 +77,8 @@ public final class WildcardLibrary: Sendable {
             bytes = try CampaignLoader.read(path, maxBytes: maxFileBytes, location: nil)
             text = try YAMLSource.checkedText(bytes, file: path, maxBytes: maxFileBytes)
         } catch {
-            throw TemplateError(error.diagnostics.map { .init(place: .location($0.location), message: $0.message, hint: $0.hint) })
+            throw TemplateError(
+                error.diagnostics.map { .init(place: .location($0.location), message: $0.message, hint: $0.hint) })
         }
         var values = [Value]()
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -18,7 +18,9 @@ import Testing
     static let cases: [Case] = [
         Case(file: "assignment-inside-variant.yaml", line: 7, column: 59, says: "only be set at the top level"),
         Case(file: "axes-wrong-type.yaml", line: 4, column: 7, says: "axes must be a mapping"),
-        Case(file: "axis-typo-in-template.yaml", line: 7, column: 47, says: "unknown axis 'audiance'; did you mean 'audience'?"),
+        Case(
+            file: "axis-typo-in-template.yaml", line: 7, column: 47,
+            says: "unknown axis 'audiance'; did you mean 'audience'?"),
         Case(file: "axis-typo-plain-scalar.yaml", line: 7, column: 13, says: "did you mean 'style'?"),
         Case(file: "bad-color.yaml", line: 2, column: 31, says: "'orange' is not a colour"),
         Case(file: "binary-garbage.yaml", line: 1, column: 1, says: "binary file"),
@@ -75,7 +77,8 @@ import Testing
     @Test func corpusHasAtLeastThirtyFiles() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasSuffix(".yaml") }
         #expect(files.count >= 30)
-        #expect(Set(files) == Set(Self.cases.map(\.file) + ["wildcard-cycle.yaml"]), "every broken file has an expectation")
+        #expect(
+            Set(files) == Set(Self.cases.map(\.file) + ["wildcard-cycle.yaml"]), "every broken file has an expectation")
     }
 
     @Test(arguments: cases)
@@ -132,7 +135,9 @@ import Testing
     @Test func twentyThousandDeepYAMLIsAnErrorNotAStackOverflow() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let deep = "campaign: deep\naxes: { style: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + " }\n"
+        let deep =
+            "campaign: deep\naxes: { style: " + String(repeating: "[", count: 20_000)
+            + String(repeating: "]", count: 20_000) + " }\n"
         let diagnostics = try Self.failure(try folder.write("deep.yaml", deep))
         #expect(diagnostics[0].message.contains("nesting deeper than"))
         #expect(diagnostics[0].location.line == 2)

@@ -38,7 +38,10 @@ import Testing
         #expect(campaign.axes.map(\.name) == ["audience", "style", "headline", "cta"])
         #expect(campaign.exclude.count == 1)
         #expect(campaign.sample == Sample(max: 200, seed: 42))
-        #expect(campaign.sizes.map(\.id) == ["meta-feed", "meta-story", "iab-mrec", "iab-leaderboard", "linkedin-landscape"])
+        #expect(
+            campaign.sizes.map(\.id) == [
+                "meta-feed", "meta-story", "iab-mrec", "iab-leaderboard", "linkedin-landscape",
+            ])
         #expect(campaign.generation.maxCostUSD == 25)
         #expect(campaign.pipeline.map(\.name) == ["upscale", "layout", "encode"])
         #expect(campaign.pipeline[1].options["template"] == folder.path + "/templates/layouts/hero.yaml")
@@ -46,7 +49,10 @@ import Testing
         let variants = Array(try Expander(campaign: campaign))
         #expect(variants.count == 3 * 3 * 2 * 2 * 2 * 2 - 16, "the sample (200) is larger than what the rule leaves")
         #expect(variants.allSatisfy { $0.prompt.hasSuffix("golden hour") || $0.prompt.hasSuffix("blue hour") })
-        #expect(variants.allSatisfy { !($0[axis: "audience"] == "city commuters" && $0[axis: "style"] == "cinematic lifestyle") })
+        #expect(
+            variants.allSatisfy {
+                !($0[axis: "audience"] == "city commuters" && $0[axis: "style"] == "cinematic lifestyle")
+            })
     }
 
     /// The column of the first occurrence of `needle` on 1-based line `line` of `text`.
@@ -79,7 +85,8 @@ import Testing
     }
 
     @Test func templateErrorsInsideABlockScalarPointAtTheirLine() throws {
-        let yaml = "campaign: c\naxes: { style: [photo] }\nprompt: |\n  a {{style}} shot,\n  in {{stlye}} light\nsizes: [meta-feed]\n"
+        let yaml =
+            "campaign: c\naxes: { style: [photo] }\nprompt: |\n  a {{style}} shot,\n  in {{stlye}} light\nsizes: [meta-feed]\n"
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let path = try folder.write("c.yaml", yaml)
@@ -98,7 +105,9 @@ import Testing
         defer { folder.remove() }
         try folder.write("prompts/hero.txt", "# hero prompt\n{{style}} shot of\n  {{brief.prodcut}}\n")
         let path = try folder.write(
-            "c.yaml", "campaign: c\nbrief: { product: shoe }\naxes: { style: [photo] }\nprompt_file: prompts/hero.txt\nsizes: [meta-feed]\n")
+            "c.yaml",
+            "campaign: c\nbrief: { product: shoe }\naxes: { style: [photo] }\nprompt_file: prompts/hero.txt\nsizes: [meta-feed]\n"
+        )
         do {
             _ = try CampaignLoader().load(path: path)
             Issue.record("the typo should be an error")

@@ -55,7 +55,8 @@ import Testing
             let audience = variant[axis: "audience"]!
             let style = variant[axis: "style"]!
             let kept = audience == "trail runners" || audience == "city commuters" || style == "photo"
-            let dropped = (audience == "city commuters" && style == "cinematic")
+            let dropped =
+                (audience == "city commuters" && style == "cinematic")
                 || (variant[axis: "headline"] == "Own the trail." && variant[axis: "cta"] == "Shop now")
             return kept && !dropped
         }

@@ -1,0 +1,18 @@
+// swift-tools-version:6.1
+// Benchmarks for adgen: a package of its own, so `swift build` in the main package never builds them and
+// the benchmarks always build in release (`swift build -c release` here, or ./run-expansion.sh).
+import PackageDescription
+
+let package = Package(
+    name: "adgen-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "adgen", path: "..")
+    ],
+    targets: [
+        .executableTarget(
+            name: "expansion-bench",
+            dependencies: [.product(name: "AdgenCore", package: "adgen")]
+        )
+    ]
+)

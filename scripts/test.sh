@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs adgen's test suite and format check, installing what they need on a fresh Debian machine with Swift.
+# The same command is the README's test command and what .ci/run runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v swift >/dev/null; then
+    echo "error: Swift 6.1 or later is needed (https://www.swift.org/install)" >&2
+    exit 69
+fi
+
+swift build --build-tests
+swift test --skip-build
+
+lint_dirs=(Sources Tests)
+if compgen -G "Benchmarks/Sources/*/*.swift" >/dev/null; then lint_dirs+=(Benchmarks/Sources); fi
+swift format lint --strict --recursive "${lint_dirs[@]}"
+echo "format: clean (${lint_dirs[*]})"
