@@ -83,37 +83,65 @@ extension Adgen {
                 throw Exit.badInput
             }
             var output = StreamWriter.standardOutput()
+            let space = expander.space
+            var cursor = space.makeCursor()
             switch format ?? .jsonl {
             case .text:
-                for variant in expander { output.writeLine(variant.prompt) }
-            case .jsonl:
-                var sizes = [UInt8]()
-                JSONBytes.append("[", to: &sizes)
-                for (index, size) in expander.space.sizes.enumerated() {
-                    if index > 0 { sizes.append(UInt8(ascii: ",")) }
-                    JSONBytes.append("{\"id\":", to: &sizes)
-                    JSONBytes.appendString(size.id, to: &sizes)
-                    JSONBytes.append(",\"width\":\(size.width),\"height\":\(size.height)}", to: &sizes)
-                }
-                JSONBytes.append("]", to: &sizes)
-                for variant in expander {
+                for index in expander.indices {
+                    space.render(at: index, cursor: &cursor, computeID: false)
                     output.append { line in
-                        JSONBytes.append("{\"id\":\"\(variant.id)\",\"prompt\":", to: &line)
-                        JSONBytes.appendString(variant.prompt, to: &line)
-                        if let negative = variant.negativePrompt {
-                            JSONBytes.append(",\"negative_prompt\":", to: &line)
-                            JSONBytes.appendString(negative, to: &line)
+                        line.append(contentsOf: cursor.prompt)
+                        line.append(10)
+                    }
+                }
+            case .jsonl:
+                let sizes = JSONBytes.sizes(space.sizes)
+                let opening = Array("{\"id\":\"".utf8)
+                let promptKey = Array("\",\"prompt\":".utf8)
+                let negativeKey = Array(",\"negative_prompt\":".utf8)
+                let axesKey = Array(",\"axes\":{".utf8)
+                let seedKey = Array("},\"seed\":".utf8)
+                let sizesKey = Array(",\"sizes\":".utf8)
+                // Each axis value's `"name":"value"` member, escaped once, in one pool.
+                var memberPool = [UInt8]()
+                var memberRanges = [[Range<Int>]]()
+                for axis in space.axisNames.indices {
+                    memberRanges.append(
+                        space.axisValueCounts[axis].map { value in
+                            let start = memberPool.count
+                            let axisValue = space.axisValue(axis, value)
+                            JSONBytes.appendString(axisValue.name, to: &memberPool)
+                            memberPool.append(UInt8(ascii: ":"))
+                            JSONBytes.appendString(axisValue.value, to: &memberPool)
+                            return start..<memberPool.count
+                        })
+                }
+                let flatRanges = memberRanges.flatMap { $0 }
+                let bases = memberRanges.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+                for index in expander.indices {
+                    space.render(at: index, cursor: &cursor)
+                    output.append { line in
+                        line.append(contentsOf: opening)
+                        line.append(contentsOf: cursor.id.utf8)
+                        line.append(contentsOf: promptKey)
+                        JSONBytes.appendString(bytes: cursor.prompt, to: &line)
+                        if let negative = cursor.negativePrompt {
+                            line.append(contentsOf: negativeKey)
+                            JSONBytes.appendString(bytes: negative, to: &line)
                         }
-                        JSONBytes.append(",\"axes\":{", to: &line)
-                        for (index, axis) in variant.axes.enumerated() {
-                            if index > 0 { line.append(UInt8(ascii: ",")) }
-                            JSONBytes.appendString(axis.name, to: &line)
-                            line.append(UInt8(ascii: ":"))
-                            JSONBytes.appendString(axis.value, to: &line)
+                        line.append(contentsOf: axesKey)
+                        memberPool.withUnsafeBufferPointer { pool in
+                            for (axis, value) in cursor.assignment.enumerated() {
+                                if axis > 0 { line.append(UInt8(ascii: ",")) }
+                                line.append(
+                                    contentsOf: UnsafeBufferPointer(rebasing: pool[flatRanges[bases[axis] + value]]))
+                            }
                         }
-                        JSONBytes.append("},\"seed\":\(variant.seed),\"sizes\":", to: &line)
+                        line.append(contentsOf: seedKey)
+                        JSONBytes.append(cursor.seed, to: &line)
+                        line.append(contentsOf: sizesKey)
                         line.append(contentsOf: sizes)
-                        JSONBytes.append("}\n", to: &line)
+                        line.append(contentsOf: [UInt8(ascii: "}"), 10])
                     }
                 }
             }

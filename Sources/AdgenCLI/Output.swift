@@ -72,22 +72,56 @@ enum JSONBytes {
     private static let hex = Array("0123456789abcdef".utf8)
 
     static func appendString(_ string: String, to output: inout [UInt8]) {
+        appendString(bytes: string.utf8, to: &output)
+    }
+
+    /// `[{"id":…,"width":…,"height":…}, …]` for a size list.
+    static func sizes(_ sizes: [AdSize]) -> [UInt8] {
+        var json = Array("[".utf8)
+        for (index, size) in sizes.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            append("{\"id\":", to: &json)
+            appendString(size.id, to: &json)
+            append(",\"width\":\(size.width),\"height\":\(size.height)}", to: &json)
+        }
+        json.append(UInt8(ascii: "]"))
+        return json
+    }
+
+    /// Appends `bytes` as a JSON string: runs that need no escaping are copied whole.
+    static func appendString(bytes: some Collection<UInt8>, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
+        var runStart = bytes.startIndex
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                index = bytes.index(after: index)
+                continue
+            }
+            output.append(contentsOf: bytes[runStart..<index])
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [92, 34])
             case UInt8(ascii: "\\"): output.append(contentsOf: [92, 92])
             case 10: output.append(contentsOf: [92, UInt8(ascii: "n")])
             case 13: output.append(contentsOf: [92, UInt8(ascii: "r")])
             case 9: output.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20:
-                output.append(contentsOf: Array("\\u00".utf8))
+            default:
+                output.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48])
                 output.append(hex[Int(byte >> 4)])
                 output.append(hex[Int(byte & 15)])
-            default: output.append(byte)
             }
+            index = bytes.index(after: index)
+            runStart = index
         }
+        output.append(contentsOf: bytes[runStart..<index])
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a decimal number.
+    static func append(_ number: UInt64, to output: inout [UInt8]) {
+        if number >= 10 { append(number / 10, to: &output) }
+        output.append(UInt8(ascii: "0") + UInt8(number % 10))
     }
 
     static func append(_ text: String, to output: inout [UInt8]) { output.append(contentsOf: text.utf8) }

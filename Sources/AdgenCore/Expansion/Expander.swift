@@ -42,6 +42,13 @@ public struct Expander: Sequence, Sendable {
         return configuration.limit.map { Swift.min($0, afterOffset) } ?? afterOffset
     }
 
+    /// The indices (into `space`) of the variants, in order, lazily.
+    public var indices: LazyMapSequence<Range<UInt64>, UInt64> {
+        let start = configuration.offset
+        let sampled = sampled
+        return (start..<(start + count)).lazy.map { position in sampled.map { $0[Int(position)] } ?? position }
+    }
+
     /// Iterates the variants.
     public struct Iterator: IteratorProtocol {
         let expander: Expander

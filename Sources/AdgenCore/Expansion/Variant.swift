@@ -80,7 +80,7 @@ public struct Variant: Sendable, Hashable {
 
     /// The first 12 hex digits of the SHA-256 of `encoding`.
     static func digest(_ encoding: [UInt8]) -> String {
-        Hex.prefix(of: SHA256.hash(data: encoding), digits: 12)
+        SHA256.hash(data: encoding).withUnsafeBytes { Hex.prefix(of: $0, digits: 12) }
     }
 }
 
@@ -100,17 +100,19 @@ public struct AxisValue: Sendable, Hashable {
 
 /// Lower-case hexadecimal.
 enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+    private static let digits: StaticString = "0123456789abcdef"
 
-    /// The first `digits` hex digits of `bytes`.
-    static func prefix(of bytes: some Sequence<UInt8>, digits count: Int) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(count + 1)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-            if out.count >= count { break }
+    /// The first `count` hex digits of `bytes` (`count` even, at most 2 × `bytes.count`).
+    static func prefix(of bytes: UnsafeRawBufferPointer, digits count: Int) -> String {
+        String(unsafeUninitializedCapacity: count) { output in
+            digits.withUTF8Buffer { table in
+                for index in 0..<(count / 2) {
+                    let byte = bytes[index]
+                    output[2 * index] = table[Int(byte >> 4)]
+                    output[2 * index + 1] = table[Int(byte & 0x0F)]
+                }
+            }
+            return count
         }
-        return String(decoding: out.prefix(count), as: UTF8.self)
     }
 }

@@ -41,6 +41,11 @@ public struct VariantSpace: Sendable {
     public init(campaign: Campaign) throws(Failure) {
         axes = campaign.axes
         tables = AxisTables(campaign.axes)
+        seedFields = campaign.generation.seeds.map { seed in
+            var field = [UInt8]()
+            Variant.appendField(UInt8(ascii: "s"), String(seed).utf8, to: &field)
+            return field
+        }
         prompt = campaign.prompt
         negativePrompt = campaign.negativePrompt
         seeds = campaign.generation.seeds
@@ -148,47 +153,57 @@ public struct VariantSpace: Sendable {
 
     /// Precomputed per-value data, so building a variant copies bytes instead of re-encoding text.
     let tables: AxisTables
+    /// Each seed's part of the id encoding.
+    let seedFields: [[UInt8]]
 
     struct AxisTables: Sendable {
         /// Every value's UTF-8 bytes, one after another.
         var pool: [UInt8] = []
-        /// `ranges[axis][value]`: the value's bytes in `pool`.
-        var ranges: [[Range<Int>]] = []
-        /// `values[axis][value]`: the value as the variant reports it.
+        /// Where axis `a`'s values start in the flat per-value arrays below.
+        var base: [Int] = []
+        /// `ranges[base[a] + v]`: value `v` of axis `a` in `pool`.
+        var ranges: [Range<Int>] = []
+        /// `values[a][v]`: the value as the variant reports it.
         var values: [[AxisValue]] = []
-        /// `idFields[axis][value]`: the value's part of the id encoding (see `Variant.id`).
-        var idFields: [[[UInt8]]] = []
+        /// Every value's part of the id encoding (see `Variant.id`), one after another.
+        var idPool: [UInt8] = []
+        /// `idRanges[base[a] + v]`: that part in `idPool`.
+        var idRanges: [Range<Int>] = []
         /// Axis indices sorted by name (the id encoding's order).
         var sortedAxes: [Int] = []
 
         init(_ axes: [Axis]) {
             for axis in axes {
-                var ranges = [Range<Int>]()
+                base.append(ranges.count)
                 for value in axis.values {
                     let start = pool.count
                     pool.append(contentsOf: value.utf8)
                     ranges.append(start..<pool.count)
+                    let idStart = idPool.count
+                    Variant.appendField(UInt8(ascii: "a"), axis.name.utf8, to: &idPool)
+                    Variant.appendField(UInt8(ascii: "v"), value.utf8, to: &idPool)
+                    idRanges.append(idStart..<idPool.count)
                 }
-                self.ranges.append(ranges)
                 values.append(axis.values.map { AxisValue(name: axis.name, value: $0) })
-                idFields.append(
-                    axis.values.map { value in
-                        var field = [UInt8]()
-                        Variant.appendField(UInt8(ascii: "a"), axis.name.utf8, to: &field)
-                        Variant.appendField(UInt8(ascii: "v"), value.utf8, to: &field)
-                        return field
-                    })
             }
             sortedAxes = axes.indices.sorted { axes[$0].name.utf8.lexicographicallyPrecedes(axes[$1].name.utf8) }
         }
     }
 
-    /// Scratch space reused from one variant to the next, so a long expansion does not reallocate.
+    /// Scratch space reused from one variant to the next, so a long expansion does not reallocate; after
+    /// `render(at:cursor:computeID:)` it holds the variant's parts as bytes, for streaming output.
     public struct Cursor: Sendable {
-        var assignment: [Int]
+        /// Each axis's value index.
+        public internal(set) var assignment: [Int]
         var context: RenderContext
-        var output: [UInt8] = []
-        var negative: [UInt8] = []
+        /// The prompt's UTF-8 bytes.
+        public internal(set) var prompt: [UInt8] = []
+        /// The negative prompt's UTF-8 bytes, when the campaign has one.
+        public internal(set) var negativePrompt: [UInt8]?
+        /// The variant id (empty unless computed).
+        public internal(set) var id = ""
+        /// The seed.
+        public internal(set) var seed: UInt64 = 0
         var hashInput: [UInt8] = []
     }
 
@@ -198,6 +213,9 @@ public struct VariantSpace: Sendable {
             assignment: Array(repeating: 0, count: axes.count),
             context: RenderContext(axisPool: tables.pool, axes: axes.count))
     }
+
+    /// The axis value `value` of axis `axis`, as the variant reports it.
+    public func axisValue(_ axis: Int, _ value: Int) -> AxisValue { tables.values[axis][value] }
 
     /// Sets `assignment` to each axis's value index for variant `index`; returns the template and seed indices.
     func coordinates(of index: UInt64, into assignment: inout [Int]) -> (template: UInt64, seed: Int) {
@@ -226,37 +244,65 @@ public struct VariantSpace: Sendable {
         return variant(at: index, cursor: &cursor)
     }
 
-    /// The variant at `index` (`0..<count`), reusing `cursor`'s buffers.
-    public func variant(at index: UInt64, cursor: inout Cursor) -> Variant {
+    /// Renders variant `index` into `cursor` (prompt, negative prompt, seed, axis values and, when asked,
+    /// the id) without building a `Variant`.
+    public func render(at index: UInt64, cursor: inout Cursor, computeID: Bool = true) {
         precondition(index < count, "variant index \(index) out of range 0..<\(count)")
         let (template, seedIndex) = coordinates(of: index, into: &cursor.assignment)
-        let seed = seeds[seedIndex]
-        for axis in axes.indices { cursor.context.axisSlices[axis] = tables.ranges[axis][cursor.assignment[axis]] }
+        cursor.seed = seeds[seedIndex]
+        tables.ranges.withUnsafeBufferPointer { ranges in
+            for axis in tables.base.indices {
+                cursor.context.axisSlices[axis] = ranges[tables.base[axis] + cursor.assignment[axis]]
+            }
+        }
         cursor.context.sequenceIndex = index / UInt64(seeds.count)
-        cursor.context.seed = seed
+        cursor.context.seed = cursor.seed
         let negativeCount = negativePrompt?.count ?? 1
-        cursor.output.removeAll(keepingCapacity: true)
-        prompt.render(template / negativeCount, context: cursor.context, into: &cursor.output)
+        cursor.prompt.removeAll(keepingCapacity: true)
+        prompt.render(template / negativeCount, context: cursor.context, into: &cursor.prompt)
+        if let negativePrompt {
+            var negative = cursor.negativePrompt ?? []
+            negative.removeAll(keepingCapacity: true)
+            negativePrompt.render(template % negativeCount, context: cursor.context, into: &negative)
+            cursor.negativePrompt = negative
+        }
+        guard computeID else {
+            cursor.id = ""
+            return
+        }
         var hash = cursor.hashInput
         hash.removeAll(keepingCapacity: true)
         hash.append(contentsOf: Variant.idTag)
-        Variant.appendField(UInt8(ascii: "p"), cursor.output, to: &hash)
-        var negativeText: String?
-        if let negativePrompt {
-            cursor.negative.removeAll(keepingCapacity: true)
-            negativePrompt.render(template % negativeCount, context: cursor.context, into: &cursor.negative)
-            Variant.appendField(UInt8(ascii: "n"), cursor.negative, to: &hash)
-            negativeText = String(decoding: cursor.negative, as: UTF8.self)
+        Variant.appendField(UInt8(ascii: "p"), cursor.prompt, to: &hash)
+        if let negative = cursor.negativePrompt { Variant.appendField(UInt8(ascii: "n"), negative, to: &hash) }
+        tables.idPool.withUnsafeBufferPointer { pool in
+            for axis in tables.sortedAxes {
+                let range = tables.idRanges[tables.base[axis] + cursor.assignment[axis]]
+                hash.append(contentsOf: UnsafeBufferPointer(rebasing: pool[range]))
+            }
         }
-        for axis in tables.sortedAxes { hash.append(contentsOf: tables.idFields[axis][cursor.assignment[axis]]) }
-        Variant.appendField(UInt8(ascii: "s"), String(seed).utf8, to: &hash)
-        let id = Variant.digest(hash)
+        hash.append(contentsOf: seedFields[seedIndex])
+        cursor.id = Variant.digest(hash)
         cursor.hashInput = hash
+    }
+
+    /// The variant at `index` (`0..<count`), reusing `cursor`'s buffers.
+    public func variant(at index: UInt64, cursor: inout Cursor) -> Variant {
+        render(at: index, cursor: &cursor)
         var values = [AxisValue]()
         values.reserveCapacity(axes.count)
         for axis in axes.indices { values.append(tables.values[axis][cursor.assignment[axis]]) }
         return Variant(
-            id: id, index: index, prompt: String(decoding: cursor.output, as: UTF8.self), negativePrompt: negativeText,
-            axes: values, seed: seed, sizes: sizes)
+            id: cursor.id, index: index, prompt: String(decoding: cursor.prompt, as: UTF8.self),
+            negativePrompt: cursor.negativePrompt.map { String(decoding: $0, as: UTF8.self) }, axes: values,
+            seed: cursor.seed, sizes: sizes)
     }
+}
+
+extension VariantSpace {
+    /// The axis names, in campaign order.
+    public var axisNames: [String] { axes.map(\.name) }
+
+    /// For each axis, the range of its value indices.
+    public var axisValueCounts: [Range<Int>] { axes.map { $0.values.indices } }
 }

@@ -117,7 +117,8 @@ struct TemplateCompiler {
             throw error(0, "an immediate value (${x=!…}) cannot use campaign axes or ~/@ samplers")
         }
         var output = [UInt8]()
-        TemplateProgram(node).render(0, context: RenderContext(axisValues: [], sequenceIndex: 0, seed: 0), turn: 0, into: &output)
+        TemplateProgram(node).render(
+            0, context: RenderContext(axisValues: [], sequenceIndex: 0, seed: 0), turn: 0, into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
