@@ -36,6 +36,8 @@ public struct VariantSpace: Sendable {
     public let count: UInt64
     /// How many prompts the prompt template (times the negative prompt template) gives for one axis assignment.
     public let templateCount: UInt64
+    /// The axes the prompt and negative prompt refer to: the only axes that change a variant's prompt.
+    public let promptAxes: [Int]
 
     /// Builds the space of `campaign`.
     public init(campaign: Campaign) throws(Failure) {
@@ -51,6 +53,7 @@ public struct VariantSpace: Sendable {
         seeds = campaign.generation.seeds
         sizes = campaign.sizes
         digits = try Self.digits(axes: campaign.axes, exclude: campaign.exclude, only: campaign.only)
+        promptAxes = Set(campaign.prompt.referencedAxes + (campaign.negativePrompt?.referencedAxes ?? [])).sorted()
         var radices = digits.map { digit -> UInt64 in
             switch digit {
             case .axis(let axis): UInt64(campaign.axes[axis].values.count)
@@ -238,6 +241,15 @@ public struct VariantSpace: Sendable {
         return (template, Int(seedIndex))
     }
 
+    /// The position of a variant's prompt among the campaign's prompts: its prompt axes' values and template
+    /// index as a mixed-radix number. It drives `@` rotation and `~` picks, so variants that differ only in axes
+    /// the prompt does not use (headline, CTA) get the same prompt, and share its generation.
+    func promptIndex(assignment: [Int], template: UInt64) -> UInt64 {
+        var index: UInt64 = 0
+        for axis in promptAxes { index = index &* UInt64(axes[axis].values.count) &+ UInt64(assignment[axis]) }
+        return index &* templateCount &+ template
+    }
+
     /// The variant at `index` (`0..<count`).
     public func variant(at index: UInt64) -> Variant {
         var cursor = makeCursor()
@@ -255,7 +267,7 @@ public struct VariantSpace: Sendable {
                 cursor.context.axisSlices[axis] = ranges[tables.base[axis] + cursor.assignment[axis]]
             }
         }
-        cursor.context.sequenceIndex = index / UInt64(seeds.count)
+        cursor.context.sequenceIndex = promptIndex(assignment: cursor.assignment, template: template)
         cursor.context.seed = cursor.seed
         let negativeCount = negativePrompt?.count ?? 1
         cursor.prompt.removeAll(keepingCapacity: true)

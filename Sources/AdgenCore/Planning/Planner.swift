@@ -17,34 +17,29 @@ public struct Planner: Sendable {
         self.configuration = configuration
     }
 
-    /// Plans `campaign` by walking its (sampled) variants once.
+    /// Plans `campaign`: counted from the variant space's structure (a sample is walked, without rendering).
     public func plan(_ campaign: Campaign) throws(VariantSpace.Failure) -> Plan {
         let expander = try Expander(campaign: campaign)
+        let space = expander.space
+        let statistics = expander.sampled.map { space.statistics(of: $0) } ?? space.statistics()
         let familyOfSize = campaign.sizes.map { AspectFamily.best(for: $0, among: configuration.families) }
         let families = Array(Set(familyOfSize)).sorted { $0.ratio < $1.ratio }
-        var perAxis = campaign.axes.map { axis in [Int](repeating: 0, count: axis.values.count) }
-        var generationKeys = Set<GenerationKey>()
-        var variants = 0
-        for variant in expander {
-            variants += 1
-            for (axis, value) in variant.axes.enumerated() {
-                if let index = campaign.axes[axis].values.firstIndex(of: value.value) { perAxis[axis][index] += 1 }
-            }
-            generationKeys.insert(
-                GenerationKey(prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed))
-        }
+        let variants = Int(clamping: statistics.variants)
+        let distinctPrompts = Int(clamping: statistics.distinctPrompts)
+        let generations = distinctPrompts * families.count
         let price = PriceTable.builtIn.price(provider: campaign.generation.provider, model: campaign.generation.model)
-        let generations = generationKeys.count * families.count
         return Plan(
             campaign: campaign.name,
             variants: variants,
             creatives: variants * campaign.sizes.count,
-            distinctPrompts: generationKeys.count,
+            distinctPrompts: distinctPrompts,
             generations: generations,
             axes: campaign.axes.enumerated().map { axis in
                 Plan.AxisCount(
                     name: axis.element.name,
-                    values: zip(axis.element.values, perAxis[axis.offset]).map { .init(value: $0, count: $1) })
+                    values: zip(axis.element.values, statistics.perAxisValue[axis.offset]).map {
+                        .init(value: $0, count: Int(clamping: $1))
+                    })
             },
             sizes: zip(campaign.sizes, familyOfSize).map {
                 Plan.SizeCount(
@@ -54,18 +49,12 @@ public struct Planner: Sendable {
             families: families.map { family in
                 Plan.FamilyCount(
                     name: family.name, sizes: zip(campaign.sizes, familyOfSize).filter { $0.1 == family }.map(\.0.id),
-                    generations: generationKeys.count)
+                    generations: distinctPrompts)
             },
             provider: campaign.generation.provider,
             model: campaign.generation.model,
             estimatedCostUSD: price.map { $0 * Double(generations) },
-            totalVariants: expander.space.count)
-    }
-
-    struct GenerationKey: Hashable {
-        var prompt: String
-        var negativePrompt: String?
-        var seed: UInt64
+            totalVariants: space.count)
     }
 }
 

@@ -29,6 +29,8 @@ public struct Template: Sendable {
     /// The template's text as written.
     public let source: String
     let program: TemplateProgram
+    /// The campaign axes the template refers to, by index, ascending: only they change its text.
+    public let referencedAxes: [Int]
 
     /// The number of prompts it expands to (for one axis assignment); an empty template has none.
     public var count: UInt64 { source.isEmpty ? 0 : program.count }
@@ -40,6 +42,7 @@ public struct Template: Sendable {
         var compiler = TemplateCompiler(environment: environment)
         let root = try compiler.compile(syntax, scope: [:])
         program = TemplateProgram(root)
+        referencedAxes = compiler.referencedAxes.sorted()
         if root.count == .max {
             throw TemplateError(
                 at: 0, "the template expands to more than 18 quintillion prompts", hint: "use fewer or smaller variants"

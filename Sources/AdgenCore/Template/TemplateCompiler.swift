@@ -17,6 +17,8 @@ struct TemplateCompiler {
     /// Where the current wildcard value came from (errors inside wildcard files point there).
     var origin: WildcardLibrary.Value?
     var salt: UInt64 = 0
+    /// The axes the template refers to.
+    var referencedAxes: Set<Int> = []
 
     init(environment: TemplateEnvironment) {
         self.environment = environment
@@ -132,7 +134,7 @@ struct TemplateCompiler {
         return strings
     }
 
-    func reference(_ name: String, offset: Int) throws(TemplateError) -> TemplateNode {
+    mutating func reference(_ name: String, offset: Int) throws(TemplateError) -> TemplateNode {
         if name.hasPrefix("brief.") {
             let key = String(name.dropFirst(6))
             guard let value = environment.brief[key] else {
@@ -152,6 +154,7 @@ struct TemplateCompiler {
                 hint: candidates.isEmpty
                     ? "define it under `axes:`" : Suggestion.hint(for: name, in: candidates, noun: "axis"))
         }
+        referencedAxes.insert(index)
         return TemplateNode(.axis(index))
     }
 

@@ -28,3 +28,58 @@ import Testing
         #expect(plan.axes.first { $0.name == "headline" }?.values.map(\.count) == [16, 16, 16])
     }
 }
+
+extension PlannerTests {
+    static let ruled = """
+        campaign: plan
+        axes:
+          audience: [runners, hikers, commuters]
+          style: [photo, illustration]
+          headline: ["Run further.", "Own the trail.", "Go."]
+          cta: [Shop now, Learn more]
+        prompt: "{{style}} shoe for {{audience}}, {warm|cool} light, {@dawn|dusk|noon}, {~mist|rain|sun}"
+        exclude:
+          - { audience: commuters, headline: "Own the trail." }
+          - { style: illustration, cta: Learn more }
+        only:
+          - { audience: [runners, hikers] }
+          - { headline: "Go." }
+        sizes: [meta-feed, meta-story]
+        generation: { seeds: 2 }
+        """
+
+    func brute(_ yaml: String) throws -> (plan: Plan, prompts: Int, perAxis: [String: [String: Int]]) {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let campaign = try CampaignLoader().load(path: try folder.write("c.yaml", yaml))
+        let variants = Array(try Expander(campaign: campaign))
+        var perAxis = [String: [String: Int]]()
+        for variant in variants {
+            for axis in variant.axes { perAxis[axis.name, default: [:]][axis.value, default: 0] += 1 }
+        }
+        let prompts = Set(variants.map { "\($0.prompt)|\($0.seed)" }).count
+        return (try Planner().plan(campaign), prompts, perAxis)
+    }
+
+    @Test(arguments: ["", "sample: { max: 40, seed: 3 }\n"])
+    func countsFromStructureMatchCountingTheVariants(_ sample: String) throws {
+        let (plan, prompts, perAxis) = try brute(Self.ruled + "\n" + sample)
+        #expect(plan.distinctPrompts == prompts)
+        for axis in plan.axes {
+            for value in axis.values { #expect(value.count == perAxis[axis.name]?[value.value] ?? 0) }
+        }
+        #expect(plan.variants == perAxis["audience"]!.values.reduce(0, +))
+    }
+
+    @Test func samplersDoNotSplitVariantsThatDifferOnlyInHeadlineOrCTA() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let campaign = try CampaignLoader().load(path: try folder.write("c.yaml", Self.ruled))
+        let variants = Array(try Expander(campaign: campaign))
+        let byConcept = Dictionary(grouping: variants) { "\($0[axis: "audience"]!)|\($0[axis: "style"]!)|\($0.seed)" }
+        for group in byConcept.values {
+            #expect(Set(group.map(\.prompt)).count <= 2 * 1, "only {warm|cool} splits a concept's prompts")
+        }
+        #expect(Set(variants.map(\.prompt)).count > 6, "@ and ~ still vary across prompts")
+    }
+}
