@@ -16,6 +16,29 @@ struct Adgen: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Validate.self, Expand.self, PlanCommand.self, Sizes.self]
     )
+
+    /// Runs the command, mapping failures to the documented exit codes: usage errors 64, bad input 65 (thrown
+    /// by the commands after printing their diagnostics), anything unexpected 70.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            exit(withError: code)
+        } catch let error as ValidationError {
+            exit(withError: error)
+        } catch {
+            if exitCode(for: error) != .failure { exit(withError: error) }
+            var errors = StreamWriter.standardError()
+            errors.writeLine("adgen: internal error: \(error)")
+            errors.flush()
+            exit(withError: Exit.internalError)
+        }
+    }
 }
 
 /// The exit codes adgen uses (sysexits), documented in `adgen --help` and README.

@@ -10,8 +10,8 @@ struct YAMLSource {
     let file: String
     /// The text, as Unicode scalars, for mapping scalar offsets to lines and columns.
     let scalars: [Unicode.Scalar]
-    /// Index into `scalars` of the first scalar of each line.
-    let lineStarts: [Int]
+    /// Line starts, for turning scalar indices into lines and columns.
+    let lines: LineTable
     /// The parsed root node (nil for an empty document).
     let root: Node?
 
@@ -19,15 +19,8 @@ struct YAMLSource {
     init(bytes: [UInt8], file: String, maxBytes: Int) throws(CampaignError) {
         self.file = file
         let text = try Self.checkedText(bytes, file: file, maxBytes: maxBytes)
-        var scalars = [Unicode.Scalar]()
-        scalars.reserveCapacity(text.utf8.count)
-        var lineStarts = [0]
-        for scalar in text.unicodeScalars {
-            scalars.append(scalar)
-            if scalar == "\n" { lineStarts.append(scalars.count) }
-        }
-        self.scalars = scalars
-        self.lineStarts = lineStarts
+        scalars = Array(text.unicodeScalars)
+        lines = LineTable(text)
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -55,13 +48,13 @@ struct YAMLSource {
     func locations(ofValueOf node: Node) -> [SourceLocation] {
         guard let scalar = node.scalar, let mark = scalar.mark else { return [] }
         let line = mark.line - 1
-        guard line < lineStarts.count else { return [] }
-        var raw = lineStarts[line] + mark.column - 1
+        guard line < lines.starts.count else { return [] }
+        var raw = lines.starts[line] + mark.column - 1
         switch scalar.style {
         case .singleQuoted, .doubleQuoted: raw += 1
         case .literal, .folded:
             // The value starts on the line after the `|` or `>` indicator.
-            raw = line + 1 < lineStarts.count ? lineStarts[line + 1] : scalars.count
+            raw = line + 1 < lines.starts.count ? lines.starts[line + 1] : scalars.count
         default: break
         }
         var result = [SourceLocation]()
@@ -84,13 +77,7 @@ struct YAMLSource {
 
     /// The location of the scalar at `index` in the file's text.
     func position(ofScalarIndex index: Int) -> SourceLocation {
-        var low = 0
-        var high = lineStarts.count - 1
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if lineStarts[mid] <= index { low = mid } else { high = mid - 1 }
-        }
-        return SourceLocation(file: file, line: low + 1, column: index - lineStarts[low] + 1)
+        lines.location(ofScalar: index, file: file)
     }
 
     // MARK: Byte checks
