@@ -9,13 +9,16 @@
 #    complete slice where every axis keeps its first 2 values (14,592 prompts);
 # 4. for N = 10^4, 10^6, 10^7 runs, each in a process of its own (so peak RSS is per N):
 #      expansion-bench variants campaigns/bench.yaml N   (Expander: prompt + id of every variant)
-#      expansion-bench render   campaigns/bench.yaml N   (Template.render only: the template engine's floor)
+#      expansion-bench cursor   campaigns/bench.yaml N   (VariantSpace.render(at:cursor:): prompt bytes + id, no Variant)
+#      expansion-bench render   campaigns/bench.yaml N   (the same without the id: prompts only)
 #      dp_bench.py --n N  (CombinatorialPromptGenerator.generate(template, max_prompts=N)), at 10^4 and 10^6 only:
-#      at 10^7 dynamicprompts would hold ~2 GB of strings for ~30 min; nothing is extrapolated for it;
+#      at 10^7 dynamicprompts would hold all 10^7 prompts in one list (gigabytes) for tens of minutes; nothing is
+#      extrapolated for it;
 # 5. prints the table, the ratio, adgen's peak-RSS growth from the smallest to the largest N, and the goals
 #    (>= 100x dynamicprompts' prompts/s; growth < 30 MB).
 #
 # Environment: ADGEN_BENCH_SIZES (default "10000 1000000 10000000"), DP_BENCH_SIZES (default "10000 1000000"),
+# ADGEN_BENCH_THREADS=T (default 1) to add a run of the cursor path split over T threads (an extra column),
 # BENCH_STRICT=1 to exit 1 when a goal is missed (default: report only). Raw JSON lines go to
 # Benchmarks/.build/expansion-results.jsonl.
 set -euo pipefail
@@ -29,6 +32,7 @@ CAMPAIGN="$HERE/campaigns/bench.yaml"
 WILDCARDS="$HERE/campaigns/templates/wildcards"
 ADGEN_SIZES="${ADGEN_BENCH_SIZES:-10000 1000000 10000000}"
 DP_SIZES="${DP_BENCH_SIZES:-10000 1000000}"
+THREADS="${ADGEN_BENCH_THREADS:-1}"
 WORK="$HERE/.build/expansion-bench-work"
 RESULTS="$HERE/.build/expansion-results.jsonl"
 
@@ -73,19 +77,31 @@ say "   same multiset: $SLICE_COUNT prompts"
 
 # 4. the runs
 say "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the runs"
-for n in $ADGEN_SIZES; do
-    for mode in variants render; do
-        say "-- adgen $mode n=$n"
-        line="$("$BENCH" "$mode" "$CAMPAIGN" "$n")"
+load1() { cut -d' ' -f1 /proc/loadavg; }
+for n in $(printf '%s\n' $ADGEN_SIZES $DP_SIZES | sort -n -u); do
+    if [[ " $ADGEN_SIZES " == *" $n "* ]]; then
+        for mode in variants cursor render; do
+            say "-- adgen $mode n=$n"
+            load="$(load1)"
+            line="$("$BENCH" "$mode" "$CAMPAIGN" "$n")"
+            say "   $line"
+            printf '{"tool":"adgen","load1":%s,%s\n' "$load" "${line#\{}" >> "$RESULTS"
+        done
+        if [ "$THREADS" -gt 1 ]; then
+            say "-- adgen cursor n=$n, $THREADS threads"
+            load="$(load1)"
+            line="$("$BENCH" cursor "$CAMPAIGN" "$n" --threads "$THREADS")"
+            say "   $line"
+            printf '{"tool":"adgen","load1":%s,%s\n' "$load" "${line#\{}" >> "$RESULTS"
+        fi
+    fi
+    if [[ " $DP_SIZES " == *" $n "* ]]; then
+        say "-- dynamicprompts n=$n"
+        load="$(load1)"
+        line="$("$PY" "$HERE/dp_bench.py" --template-file "$WORK/template.dp.txt" --wildcards "$WILDCARDS" --n "$n")"
         say "   $line"
-        printf '{"tool":"adgen",%s\n' "${line#\{}" >> "$RESULTS"
-    done
-done
-for n in $DP_SIZES; do
-    say "-- dynamicprompts n=$n"
-    line="$("$PY" "$HERE/dp_bench.py" --template-file "$WORK/template.dp.txt" --wildcards "$WILDCARDS" --n "$n")"
-    say "   $line"
-    printf '{"tool":"dynamicprompts",%s\n' "${line#\{}" >> "$RESULTS"
+        printf '{"tool":"dynamicprompts","load1":%s,%s\n' "$load" "${line#\{}" >> "$RESULTS"
+    fi
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -95,8 +111,14 @@ import json, sys
 
 results = [json.loads(line) for line in open(sys.argv[1])]
 slice_count, load_after, strict = sys.argv[2], sys.argv[3], sys.argv[4] == "1"
-adgen = {r["n"]: r for r in results if r["tool"] == "adgen" and r["mode"] == "variants"}
-render = {r["n"]: r for r in results if r["tool"] == "adgen" and r["mode"] == "render"}
+def pick(mode, threads=1):
+    return {r["n"]: r for r in results if r["tool"] == "adgen" and r["mode"] == mode and r["threads"] == threads}
+adgen, cursor, render = pick("variants"), pick("cursor"), pick("render")
+threaded = {r["n"]: r for r in results if r["tool"] == "adgen" and r["mode"] == "cursor" and r["threads"] > 1}
+thread_count = next(iter(threaded.values()))["threads"] if threaded else None
+loads = {}
+for r in results:
+    loads[r["n"]] = max(loads.get(r["n"], 0.0), r["load1"])
 dp = {r["n"]: r for r in results if r["tool"] == "dynamicprompts"}
 
 def power(n):
@@ -105,10 +127,11 @@ def power(n):
     return f"10^{e}" if n == 10 ** e else text
 
 rows = [("N", "adgen variants/s", "adgen peak RSS", "dynamicprompts prompts/s", "dynamicprompts peak RSS",
-         "ratio", "adgen render-only/s")]
+         "ratio", "adgen cursor/s", "adgen prompts-only/s")
+        + ((f"adgen cursor/s, {thread_count} threads",) if threaded else ()) + ("load",)]
 ratios = []
 for n in sorted(set(adgen) | set(dp)):
-    a, d, r = adgen.get(n), dp.get(n), render.get(n)
+    a, d, c, r = adgen.get(n), dp.get(n), cursor.get(n), render.get(n)
     ratio = a["variants_per_second"] / d["prompts_per_second"] if a and d else None
     if ratio is not None:
         ratios.append(ratio)
@@ -119,8 +142,10 @@ for n in sorted(set(adgen) | set(dp)):
         f"{d['prompts_per_second']:,}" if d else "not run",
         f"{d['peak_rss_mib']:.1f} MiB" if d else "not run",
         f"{ratio:.1f}x" if ratio is not None else "n/a",
+        f"{c['variants_per_second']:,}" if c else "-",
         f"{r['variants_per_second']:,}" if r else "-",
-    ))
+    ) + ((f"{threaded[n]['variants_per_second']:,}" if n in threaded else "-",) if threaded else ())
+        + (f"{loads.get(n, 0):.2f}",))
 widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
 print()
 print(f"Expansion benchmark: {next(iter(adgen.values()))['space']:,}-variant campaign (Benchmarks/campaigns/bench.yaml),"
@@ -131,11 +156,13 @@ for index, row in enumerate(rows):
         print("  ".join("-" * w for w in widths))
 missing = sorted(n for n in adgen if n not in dp)
 if missing:
-    print(f"dynamicprompts not run at {', '.join(power(n) for n in missing)}: its generate() returns the whole list"
-          " (~2 GB and ~30 min at 10^7 here); no figure is extrapolated.")
-print("ratio = adgen variants/s (prompt + id per variant) / dynamicprompts prompts/s at the same N;"
-      " render-only = adgen's Template.render without building Variants.")
-print(f"load average after the runs: {load_after} (2 cores; other work on the machine slows both sides)")
+    print(f"dynamicprompts not run at {', '.join(power(n) for n in missing)} (DP_BENCH_SIZES): its generate() returns"
+          " the whole list, which at 10^7 means gigabytes and tens of minutes; no figure is extrapolated for it.")
+print("ratio = adgen variants/s (Expander: a Variant with prompt and id each) / dynamicprompts prompts/s at the"
+      " same N; cursor = VariantSpace.render(at:cursor:) (prompt bytes + id, no Variant: what `adgen expand`"
+      " streams); prompts-only = the same without the id.")
+print(f"load = highest 1-minute load average at the start of that N's runs; after the runs: {load_after}."
+      " Other work on the machine slows both sides.")
 
 ok = True
 if len(adgen) >= 2:

@@ -1,25 +1,31 @@
 // expansion-bench: throughput and peak memory of adgen's lazy expansion.
 //
-//   expansion-bench variants CAMPAIGN N     iterate N variants with `Expander` (prompt, id, axes: what
-//                                           `adgen expand` and the planner consume) and print one JSON line
-//   expansion-bench render CAMPAIGN N       the same N prompts through `Template.render` into one reused buffer,
-//                                           without building `Variant`s (no id hash, no axis strings): the cost
-//                                           floor of the template engine itself
+//   expansion-bench variants CAMPAIGN N     iterate N variants with `Expander` (a `Variant` each: prompt, id,
+//                                           axes), reading each prompt and id, and print one JSON line
+//   expansion-bench cursor CAMPAIGN N       the same N variants through `VariantSpace.render(at:cursor:)`: prompt
+//                                           bytes and id into reused buffers, no `Variant` values (the path
+//                                           `adgen expand` streams from)
+//   expansion-bench render CAMPAIGN N       the same, without the id (`computeID: false`): prompts only, the cost
+//                                           of the mixed-radix decoding plus the template engine
 //   expansion-bench dp-template CAMPAIGN [--axis-values K]
 //                                           print the campaign's prompt as a plain dynamicprompts template: every
 //                                           `{{axis}}` becomes `{v1|v2|…}`, every `{{brief.key}}` its text
 //   expansion-bench prompts CAMPAIGN [--axis-values K]
 //                                           print every prompt of the campaign, one per line
 //
+// `--threads T` (variants, cursor, render) splits `0..<N` into T contiguous slices expanded in parallel, each with
+// its own Expander or cursor: what index-addressed expansion allows on several cores (default 1).
+//
 // `--axis-values K` keeps only the first K values of every axis, so a 10^7-variant campaign can be checked against
 // dynamicprompts on a complete, small slice of the same template and wildcard files.
 //
-// The JSON line: {"mode", "n", "seconds", "variants_per_second", "peak_rss_mib", "rss_before_mib",
+// The JSON line: {"mode", "n", "threads", "seconds", "variants_per_second", "peak_rss_mib", "rss_before_mib",
 // "load_seconds", "space", "checksum"}. `seconds` covers the expansion loop only (the campaign is loaded and the
 // space built before the clock starts; `load_seconds` says how long that took). `peak_rss_mib` is VmHWM of
 // /proc/self/status at the end (the process' high-water mark), `rss_before_mib` VmRSS just before the loop.
 
 import AdgenCore
+import Dispatch
 
 #if canImport(Glibc)
     import Glibc
@@ -47,8 +53,9 @@ func fail(_ message: String) -> Never {
 }
 
 let usage = """
-    usage: expansion-bench variants CAMPAIGN N
-           expansion-bench render CAMPAIGN N
+    usage: expansion-bench variants CAMPAIGN N [--threads T]
+           expansion-bench cursor CAMPAIGN N [--threads T]
+           expansion-bench render CAMPAIGN N [--threads T]
            expansion-bench dp-template CAMPAIGN [--axis-values K]
            expansion-bench prompts CAMPAIGN [--axis-values K]
     """
@@ -82,7 +89,8 @@ func rounded(_ value: Double, _ places: Int) -> String {
     let whole = integer / Int64(scale)
     let fraction = String(abs(integer % Int64(scale)))
     if places == 0 { return String(whole) }
-    return "\(integer < 0 && whole == 0 ? "-" : "")\(whole).\(String(repeating: "0", count: places - fraction.count))\(fraction)"
+    return
+        "\(integer < 0 && whole == 0 ? "-" : "")\(whole).\(String(repeating: "0", count: places - fraction.count))\(fraction)"
 }
 
 func seconds(_ duration: Duration) -> Double {
@@ -96,8 +104,9 @@ func load(_ path: String) -> (Campaign, Duration) {
         let campaign = try CampaignLoader().load(path: path)
         return (campaign, clock.now - start)
     } catch {
-        fail(error.diagnostics.map { "\($0.location.file):\($0.location.line):\($0.location.column): \($0.message)" }
-            .joined(separator: "\n"))
+        fail(
+            error.diagnostics.map { "\($0.location.file):\($0.location.line):\($0.location.column): \($0.message)" }
+                .joined(separator: "\n"))
     }
 }
 
@@ -133,76 +142,101 @@ struct Output {
 
 // MARK: Modes
 
-/// Expands `n` variants with `Expander` and reports.
-func benchVariants(_ path: String, _ n: UInt64) {
+/// Per-thread results, written by each worker to its own slot.
+struct Slots: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt64>
+}
+
+/// Splits `0..<n` into `threads` contiguous ranges and runs `work(thread, start, count)` on each, in parallel;
+/// returns the sum of their checksums and the time taken.
+func runSplit(_ n: UInt64, threads: Int, _ work: @Sendable (Int, UInt64, UInt64) -> UInt64) -> (UInt64, Duration) {
+    let slots = Slots(pointer: .allocate(capacity: threads))
+    defer { slots.pointer.deallocate() }
+    let clock = ContinuousClock()
+    let start = clock.now
+    if threads == 1 {
+        slots.pointer[0] = work(0, 0, n)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let (first, count) = share(n, threads: threads, thread)
+            slots.pointer[thread] = work(thread, first, count)
+        }
+    }
+    let elapsed = clock.now - start
+    return ((0..<threads).reduce(0) { $0 &+ slots.pointer[$1] }, elapsed)
+}
+
+/// Thread `thread`'s part of `0..<n`: its first index and count.
+func share(_ n: UInt64, threads: Int, _ thread: Int) -> (UInt64, UInt64) {
+    let first = n * UInt64(thread) / UInt64(threads)
+    return (first, n * UInt64(thread + 1) / UInt64(threads) - first)
+}
+
+/// Expands `n` variants with `Expander` (one per thread, each over its own slice: `offset`/`limit`) and reports.
+func benchVariants(_ path: String, _ n: UInt64, threads: Int) {
     let (campaign, loadTime) = load(path)
-    let expander: Expander
+    var expanders = [Expander]()
+    for thread in 0..<threads {
+        let (first, count) = share(n, threads: threads, thread)
+        do {
+            expanders.append(try Expander(campaign: campaign, configuration: .init(offset: first, limit: count)))
+        } catch {
+            fail(error.message)
+        }
+    }
+    let space = expanders[0].space
+    guard space.count >= n else { fail("the campaign has only \(space.count) variants, fewer than \(n)") }
+    let before = memoryMiB("VmRSS")
+    let (checksum, elapsed) = runSplit(n, threads: threads) { [expanders] thread, _, _ in
+        var checksum: UInt64 = 0
+        for variant in expanders[thread] {
+            // Consume what a consumer of the variant would: the prompt's bytes and the id, so nothing is dropped.
+            checksum &+= UInt64(variant.prompt.utf8.count) &+ UInt64(variant.id.utf8.count)
+            checksum &+= UInt64(variant.id.utf8.first ?? 0) &+ UInt64(variant.prompt.utf8.last ?? 0)
+            checksum &+= UInt64(variant.axes.count)
+        }
+        return checksum
+    }
+    report("variants", n, threads, elapsed, before: before, load: loadTime, space: space.count, checksum: checksum)
+}
+
+/// The same `n` variants through `VariantSpace.render(at:cursor:computeID:)`: the bytes-only path `adgen expand`
+/// streams from (prompt bytes and, when `computeID`, the id), without building `Variant` values.
+func benchCursor(_ path: String, _ n: UInt64, computeID: Bool, threads: Int) {
+    let (campaign, loadTime) = load(path)
+    let space: VariantSpace
     do {
-        expander = try Expander(campaign: campaign, configuration: .init(offset: 0, limit: n))
+        space = try VariantSpace(campaign: campaign)
     } catch {
         fail(error.message)
     }
-    guard expander.count == n else { fail("the campaign has only \(expander.space.count) variants, fewer than \(n)") }
+    guard space.count >= n else { fail("the campaign has only \(space.count) variants, fewer than \(n)") }
     let before = memoryMiB("VmRSS")
-    let clock = ContinuousClock()
-    let start = clock.now
-    var checksum: UInt64 = 0
-    var produced: UInt64 = 0
-    for variant in expander {
-        // Consume what a consumer of the variant would: the prompt's bytes and the id, so nothing is dropped.
-        checksum &+= UInt64(variant.prompt.utf8.count) &+ UInt64(variant.id.utf8.count)
-        checksum &+= UInt64(variant.id.utf8.first ?? 0) &+ UInt64(variant.prompt.utf8.last ?? 0)
-        checksum &+= UInt64(variant.axes.count)
-        produced += 1
-    }
-    let elapsed = clock.now - start
-    report("variants", produced, elapsed, before: before, load: loadTime, space: expander.space.count, checksum: checksum)
-}
-
-/// Renders the same `n` prompts with `Template.render` only (requires a campaign without rules, sampling, negative
-/// prompt, and with one seed, so its index order is axes in file order, slowest first, then the template index).
-func benchRender(_ path: String, _ n: UInt64) {
-    let (campaign, loadTime) = load(path)
-    guard campaign.exclude.isEmpty, campaign.only.isEmpty, campaign.sample == nil, campaign.negativePrompt == nil,
-        campaign.generation.seeds.count == 1
-    else { fail("render mode needs a campaign without exclude/only/sample/negative_prompt and with one seed") }
-    let axisBytes = campaign.axes.map { $0.values.map { Array($0.utf8) } }
-    let radices = campaign.axes.map { UInt64($0.values.count) }
-    let templateCount = campaign.prompt.count
-    let space = radices.reduce(templateCount, *)
-    guard space >= n else { fail("the campaign has only \(space) variants, fewer than \(n)") }
-    var context = RenderContext(axisValues: axisBytes.map { $0[0] }, sequenceIndex: 0, seed: campaign.generation.seeds[0])
-    var buffer = [UInt8]()
-    buffer.reserveCapacity(1024)
-    let before = memoryMiB("VmRSS")
-    let clock = ContinuousClock()
-    let start = clock.now
-    var checksum: UInt64 = 0
-    var index: UInt64 = 0
-    while index < n {
-        var rest = index / templateCount
-        let templateIndex = index % templateCount
-        var axis = radices.count - 1
-        while axis >= 0 {
-            context.axisValues[axis] = axisBytes[axis][Int(rest % radices[axis])]
-            rest /= radices[axis]
-            axis -= 1
+    let (checksum, elapsed) = runSplit(n, threads: threads) { _, first, count in
+        var cursor = space.makeCursor()
+        var checksum: UInt64 = 0
+        var index = first
+        while index < first + count {
+            space.render(at: index, cursor: &cursor, computeID: computeID)
+            checksum &+= UInt64(cursor.prompt.count) &+ UInt64(cursor.prompt.last ?? 0)
+            checksum &+= UInt64(cursor.id.utf8.count) &+ UInt64(cursor.id.utf8.first ?? 0)
+            index += 1
         }
-        context.sequenceIndex = index
-        buffer.removeAll(keepingCapacity: true)
-        campaign.prompt.render(templateIndex, context: &context, into: &buffer)
-        checksum &+= UInt64(buffer.count) &+ UInt64(buffer.last ?? 0)
-        index += 1
+        return checksum
     }
-    let elapsed = clock.now - start
-    report("render", n, elapsed, before: before, load: loadTime, space: space, checksum: checksum)
+    report(
+        computeID ? "cursor" : "render", n, threads, elapsed, before: before, load: loadTime, space: space.count,
+        checksum: checksum)
 }
 
-func report(_ mode: String, _ n: UInt64, _ elapsed: Duration, before: Double, load: Duration, space: UInt64, checksum: UInt64) {
+func report(
+    _ mode: String, _ n: UInt64, _ threads: Int, _ elapsed: Duration, before: Double, load: Duration, space: UInt64,
+    checksum: UInt64
+) {
     let time = seconds(elapsed)
     let rate = time > 0 ? Double(n) / time : 0
     print(
-        "{\"mode\":\"\(mode)\",\"n\":\(n),\"seconds\":\(rounded(time, 4)),\"variants_per_second\":\(rounded(rate, 0)),"
+        "{\"mode\":\"\(mode)\",\"n\":\(n),\"threads\":\(threads),\"seconds\":\(rounded(time, 4)),\"variants_per_second\":\(rounded(rate, 0)),"
             + "\"peak_rss_mib\":\(rounded(memoryMiB("VmHWM"), 2)),\"rss_before_mib\":\(rounded(before, 2)),"
             + "\"load_seconds\":\(rounded(seconds(load), 4)),\"space\":\(space),\"checksum\":\(checksum)}")
 }
@@ -280,6 +314,14 @@ func printPrompts(_ campaign: Campaign) {
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var axisValues: Int?
+var threads = 1
+if let flag = arguments.firstIndex(of: "--threads") {
+    guard flag + 1 < arguments.count, let value = Int(arguments[flag + 1]), (1...256).contains(value) else {
+        fail("--threads needs a number from 1 to 256")
+    }
+    threads = value
+    arguments.removeSubrange(flag...(flag + 1))
+}
 if let flag = arguments.firstIndex(of: "--axis-values") {
     guard flag + 1 < arguments.count, let value = Int(arguments[flag + 1]), value > 0 else {
         fail("--axis-values needs a positive number")
@@ -297,8 +339,9 @@ func count(_ text: String) -> UInt64 {
 }
 
 switch (arguments.first, arguments.count) {
-case ("variants", 3): benchVariants(arguments[1], count(arguments[2]))
-case ("render", 3): benchRender(arguments[1], count(arguments[2]))
+case ("variants", 3): benchVariants(arguments[1], count(arguments[2]), threads: threads)
+case ("cursor", 3): benchCursor(arguments[1], count(arguments[2]), computeID: true, threads: threads)
+case ("render", 3): benchCursor(arguments[1], count(arguments[2]), computeID: false, threads: threads)
 case ("dp-template", 2): print(dynamicpromptsTemplate(cut(load(arguments[1]).0, axisValues: axisValues)))
 case ("prompts", 2): printPrompts(cut(load(arguments[1]).0, axisValues: axisValues))
 default:

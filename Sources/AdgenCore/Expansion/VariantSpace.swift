@@ -273,7 +273,8 @@ public struct VariantSpace: Sendable {
         cursor.prompt.removeAll(keepingCapacity: true)
         prompt.render(template / negativeCount, context: cursor.context, into: &cursor.prompt)
         if let negativePrompt {
-            var negative = cursor.negativePrompt ?? []
+            // Take the buffer out of the cursor so it is uniquely referenced and reused, not copied.
+            var negative = cursor.negativePrompt.take() ?? []
             negative.removeAll(keepingCapacity: true)
             negativePrompt.render(template % negativeCount, context: cursor.context, into: &negative)
             cursor.negativePrompt = negative
@@ -282,7 +283,8 @@ public struct VariantSpace: Sendable {
             cursor.id = ""
             return
         }
-        var hash = cursor.hashInput
+        var hash = [UInt8]()
+        swap(&hash, &cursor.hashInput)
         hash.removeAll(keepingCapacity: true)
         hash.append(contentsOf: Variant.idTag)
         Variant.appendField(UInt8(ascii: "p"), cursor.prompt, to: &hash)
