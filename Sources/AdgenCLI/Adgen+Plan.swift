@@ -81,7 +81,7 @@ extension Adgen {
             if json {
                 let encoder = JSONEncoder()
                 encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 output.write(bytes: Array(try encoder.encode(AdSize.presets)))
                 output.writeLine("")
             } else {

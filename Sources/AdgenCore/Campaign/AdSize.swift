@@ -124,8 +124,10 @@ extension AdSize {
     public static func resolve(_ id: String) -> Result<AdSize, ResolutionError> {
         let trimmed = id.trimmingCharacters(in: .whitespaces)
         if let preset = presets.first(where: { $0.id == trimmed.lowercased() }) { return .success(preset) }
-        let parts = trimmed.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" })
-        if parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) {
+        let parts = trimmed.lowercased().split(separator: /x|×/, omittingEmptySubsequences: false)
+        if parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let width = Int(parts[0]), let height = Int(parts[1])
+        {
             guard (1...maxCustomSide).contains(width), (1...maxCustomSide).contains(height) else {
                 return .failure(.outOfRange(trimmed))
             }

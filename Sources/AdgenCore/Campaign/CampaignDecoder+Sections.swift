@@ -43,7 +43,7 @@ extension CampaignDecoder {
 
     static func normalisedHexColor(_ text: String) -> String? {
         let body = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
-        guard body.allSatisfy(\.isHexDigit) else { return nil }
+        guard body.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return nil }
         switch body.count {
         case 6: return "#" + body.uppercased()
         case 3: return "#" + body.map { "\($0)\($0)" }.joined().uppercased()
@@ -168,15 +168,19 @@ extension CampaignDecoder {
             let bytes = try CampaignLoader.read(
                 resolved, maxBytes: configuration.maxFileBytes, location: source.location(of: node))
             let text = try YAMLSource.checkedText(bytes, file: path, maxBytes: configuration.maxFileBytes)
+            // A prompt file is one prompt: leading comment or blank lines and trailing whitespace (the newline
+            // every editor adds) are not part of it.
+            let (body, skipped) = Self.promptFileBody(text)
             do {
-                return try Template(text, environment: environment)
+                return try Template(body, environment: environment)
             } catch {
                 let lines = LineTable(text)
                 for problem in error.problems {
                     switch problem.place {
                     case .offset(let offset):
                         self.error(
-                            at: lines.location(ofScalar: offset, file: path), problem.message, hint: problem.hint)
+                            at: lines.location(ofScalar: offset + skipped, file: path), problem.message,
+                            hint: problem.hint)
                     case .location(let location): self.error(at: location, problem.message, hint: problem.hint)
                     }
                 }
@@ -185,6 +189,27 @@ extension CampaignDecoder {
             diagnostics.append(contentsOf: error.diagnostics)
         }
         return nil
+    }
+
+    /// Whether `text` is an absolute http or https URL with a host.
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else { return false }
+        return (scheme == "http" || scheme == "https") && !(url.host ?? "").isEmpty
+    }
+
+    /// The template of a prompt file, and how many scalars were skipped before it.
+    static func promptFileBody(_ text: String) -> (String, Int) {
+        var scalars = Substring(text).unicodeScalars[...]
+        var skipped = 0
+        while true {
+            let line = scalars.prefix { $0 != "\n" }
+            let trimmed = String(String.UnicodeScalarView(line)).trimmingCharacters(in: .whitespaces)
+            guard trimmed.isEmpty || trimmed.hasPrefix("#"), line.endIndex != scalars.endIndex else { break }
+            skipped += line.count + 1
+            scalars = scalars[scalars.index(after: line.endIndex)...]
+        }
+        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
+        return (String(String.UnicodeScalarView(scalars)), skipped)
     }
 
     // MARK: Rules and sampling
@@ -441,8 +466,10 @@ extension CampaignDecoder {
                 switch key {
                 case "url":
                     url = string(field, "webhook.url")
-                    if let text = url, URL(string: text)?.host == nil {
-                        error(field, "webhook.url '\(text)' is not a URL", hint: "e.g. https://hooks.example.com/adgen")
+                    if let text = url, !Self.isHTTPURL(text) {
+                        error(
+                            field, "webhook.url '\(text)' is not an http(s) URL",
+                            hint: "e.g. https://hooks.example.com/adgen")
                     }
                 case "secret_env":
                     secretEnv = string(field, "webhook.secret_env")

@@ -149,6 +149,7 @@ struct CampaignDecoder {
         for pair in pairs { values[pair.key] = (pair.keyNode, pair.value) }
         let rootLocation = source.location(of: root)
 
+        if let node = values["description"]?.value { _ = string(node, "description", allowEmpty: true) }
         var name = ""
         if let node = values["campaign"]?.value, let text = string(node, "campaign") {
             name = text
@@ -214,12 +215,16 @@ struct CampaignDecoder {
             name: name, file: source.file, brand: brand, brief: brief, axes: axes, prompt: prompt,
             negativePrompt: negativePrompt, exclude: exclude, only: only, sample: sample, maxVariants: maxVariants,
             sizes: sizes, generation: generation, pipeline: pipeline, scoring: scoring, export: export)
-        checkSize(of: campaign, axesNode: values["axes"]?.keyNode, rootLocation: rootLocation)
+        checkSize(
+            of: campaign, axesNode: values["axes"]?.keyNode, rootLocation: rootLocation,
+            promptLocation: (values["prompt"] ?? values["prompt_file"]).map { source.location(of: $0.value) })
         return campaign
     }
 
     /// Rejects a product larger than `max_variants` unless the campaign samples it.
-    mutating func checkSize(of campaign: Campaign, axesNode: Node?, rootLocation: SourceLocation) {
+    mutating func checkSize(
+        of campaign: Campaign, axesNode: Node?, rootLocation: SourceLocation, promptLocation: SourceLocation?
+    ) {
         let space: VariantSpace
         do {
             space = try VariantSpace(campaign: campaign)
@@ -229,7 +234,11 @@ struct CampaignDecoder {
         }
         let count = space.count
         let at = axesNode.map { source.location(of: $0) } ?? rootLocation
-        if count == 0 {
+        if campaign.prompt.count == 0 || campaign.negativePrompt?.count == 0 {
+            error(
+                at: promptLocation ?? rootLocation, "the prompt template expands to no prompt at all",
+                hint: "a pick such as {2$$x|x} has no two different options; check the template")
+        } else if count == 0 {
             error(at: at, "the exclude/only rules drop every variant", hint: "loosen the rules")
         } else if campaign.sample == nil, count > UInt64(campaign.maxVariants) {
             let shown = count.groupedDigits

@@ -58,14 +58,21 @@ struct TemplateCompiler {
                     inner[name] = .deferred(value)
                 }
             }
+            // Every part is compiled even after one fails, so a template's errors are reported together.
             var parts = [TemplateNode]()
             var cyclicSyntax = [TemplateSyntax?]()
+            var problems = [TemplateError.Problem]()
             for item in items {
                 if case .assignment = item { continue }
-                let node = try compile(item, scope: inner)
-                parts.append(node)
-                if case .cyclical = node.kind { cyclicSyntax.append(item) } else { cyclicSyntax.append(nil) }
+                do {
+                    let node = try compile(item, scope: inner)
+                    parts.append(node)
+                    if case .cyclical = node.kind { cyclicSyntax.append(item) } else { cyclicSyntax.append(nil) }
+                } catch {
+                    problems += error.problems
+                }
             }
+            guard problems.isEmpty else { throw TemplateError(problems) }
             return .sequence(parts, cyclicSyntax: cyclicSyntax)
         case .assignment(let name, let value, let immediate, let overwrite, _):
             // A lone assignment: sets nothing visible, prints nothing (its value is still checked).

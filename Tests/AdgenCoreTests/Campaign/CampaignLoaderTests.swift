@@ -118,4 +118,44 @@ import Testing
             #expect(diagnostic.location.column == 5)
         }
     }
+
+    @Test func promptFileIsOnePromptWithoutItsCommentLinesAndFinalNewline() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try folder.write("prompts/hero.txt", "# hero prompt\n\n{{style}} shot of {{brief.product}}\n\n")
+        let path = try folder.write(
+            "c.yaml",
+            "campaign: c\nbrief: { product: shoe }\naxes: { style: [photo] }\nprompt_file: prompts/hero.txt\nsizes: [meta-feed]\n"
+        )
+        let variants = Array(try Expander(campaign: try CampaignLoader().load(path: path)))
+        #expect(variants.map(\.prompt) == ["photo shot of shoe"])
+    }
+
+    @Test func everyProblemOfATemplateIsReported() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = try folder.write(
+            "c.yaml",
+            "campaign: c\naxes: { style: [photo] }\nprompt: \"{{styel}} and __nope__ in ${tone}\"\nsizes: [meta-feed]\n"
+        )
+        do {
+            _ = try CampaignLoader().load(path: path)
+            Issue.record("three errors expected")
+        } catch {
+            #expect(error.diagnostics.map(\.location.column) == [12, 24, 36])
+        }
+    }
+
+    @Test func aTemplateWithNoExpansionIsNamedAsSuch() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = try folder.write("c.yaml", "campaign: c\nprompt: \"{2$$x|x}\"\nsizes: [meta-feed]\n")
+        do {
+            _ = try CampaignLoader().load(path: path)
+            Issue.record("the prompt expands to nothing")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("expands to no prompt") == true)
+            #expect(error.diagnostics.first?.location.line == 2)
+        }
+    }
 }
