@@ -2,8 +2,10 @@ import AdgenCore
 
 #if canImport(Glibc)
     import Glibc
+    private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
     import Darwin
+    private let systemWrite = Darwin.write
 #endif
 
 /// Buffered output to a standard stream: lines are gathered in 64 KiB blocks, so streaming millions of lines
@@ -48,7 +50,7 @@ struct StreamWriter: ~Copyable {
         var offset = 0
         while offset < buffer.count {
             let written = buffer.withUnsafeBytes { raw in
-                Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                systemWrite(descriptor, raw.baseAddress! + offset, raw.count - offset)
             }
             if written <= 0 {
                 if written < 0 && errno == EINTR { continue }

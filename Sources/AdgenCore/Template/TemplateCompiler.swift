@@ -6,6 +6,8 @@ struct TemplateCompiler {
     /// Variant nodes with at most this many raw expansions are deduplicated exactly (as dynamicprompts does);
     /// larger ones are assumed distinct, so memory stays bounded.
     static let dedupeLimit: UInt64 = 100_000
+    /// How deep wildcard files may use other wildcard files.
+    static let maxWildcardDepth = 32
     /// The most raw combinations a pick (`{2$$…}`) may enumerate.
     static let pickLimit: UInt64 = 1_000_000
 
@@ -74,12 +76,9 @@ struct TemplateCompiler {
             }
             guard problems.isEmpty else { throw TemplateError(problems) }
             return .sequence(parts, cyclicSyntax: cyclicSyntax)
-        case .assignment(let name, let value, let immediate, let overwrite, _):
-            // A lone assignment: sets nothing visible, prints nothing (its value is still checked).
-            _ = overwrite
-            if immediate { _ = try first(of: value, scope: scope) } else { _ = try compile(value, scope: scope) }
-            _ = name
-            return .text("")
+        case .assignment:
+            // A lone assignment prints nothing; as a one-part sequence it is checked like any other.
+            return try compile(.sequence([syntax]), scope: scope)
         case .access(let name, let fallback, let offset):
             guard !variablesInUse.contains(name) else {
                 throw error(
@@ -181,13 +180,16 @@ struct TemplateCompiler {
                 hint: Suggestion.closest(to: path, in: known).map { "did you mean __\($0)__?" }
                     ?? "create \(path).txt with one value per line")
         }
-        if wildcardChain.count > 32 || wildcardChain.contains(path),
-            let start = wildcardChain.firstIndex(of: path) ?? wildcardChain.indices.first
-        {
+        if let start = wildcardChain.firstIndex(of: path) {
             let chain = (wildcardChain[start...] + [path]).map { "__\($0)__" }.joined(separator: " → ")
             throw error(
                 wildcard.offset, "wildcard cycle: \(chain)",
                 hint: "a wildcard file must not use itself, directly or through others")
+        }
+        if wildcardChain.count >= Self.maxWildcardDepth {
+            throw error(
+                wildcard.offset, "wildcards nest deeper than \(Self.maxWildcardDepth) files",
+                hint: "flatten the wildcard files")
         }
         var inner = scope
         if useVariables {
