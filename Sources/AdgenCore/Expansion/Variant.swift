@@ -23,13 +23,9 @@ public struct Variant: Sendable, Hashable {
     public init(
         index: UInt64, prompt: String, negativePrompt: String?, axes: [AxisValue], seed: UInt64, sizes: [AdSize]
     ) {
-        self.index = index
-        self.prompt = prompt
-        self.negativePrompt = negativePrompt
-        self.axes = axes
-        self.seed = seed
-        self.sizes = sizes
-        self.id = Self.id(prompt: prompt, negativePrompt: negativePrompt, axes: axes, seed: seed)
+        self.init(
+            id: Self.id(prompt: prompt, negativePrompt: negativePrompt, axes: axes, seed: seed), index: index,
+            prompt: prompt, negativePrompt: negativePrompt, axes: axes, seed: seed, sizes: sizes)
     }
 
     /// A variant whose id is already computed (the expansion's fast path).

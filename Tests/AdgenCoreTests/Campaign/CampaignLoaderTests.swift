@@ -70,92 +70,59 @@ import Testing
     ])
     func templateErrorsPointAtTheTemplatesColumnInTheYAML(_ promptLine: String) throws {
         let yaml = "campaign: c\naxes: { style: [photo] }\n\(promptLine)\nsizes: [meta-feed]\n"
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let path = try folder.write("c.yaml", yaml)
-        do {
-            _ = try CampaignLoader().load(path: path)
-            Issue.record("the typo should be an error")
-        } catch {
-            let diagnostic = try #require(error.diagnostics.first)
-            #expect(diagnostic.location.line == 3)
-            #expect(diagnostic.location.column == column(of: "stlye", line: 3, in: yaml))
-            #expect(diagnostic.hint?.contains("'style'") == true)
-        }
+        let diagnostic = try #require(try CampaignFixture.diagnostics(yaml)?.first)
+        #expect(diagnostic.location.line == 3)
+        #expect(diagnostic.location.column == column(of: "stlye", line: 3, in: yaml))
+        #expect(diagnostic.hint?.contains("'style'") == true)
     }
 
     @Test func templateErrorsInsideABlockScalarPointAtTheirLine() throws {
-        let yaml =
-            "campaign: c\naxes: { style: [photo] }\nprompt: |\n  a {{style}} shot,\n  in {{stlye}} light\nsizes: [meta-feed]\n"
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let path = try folder.write("c.yaml", yaml)
-        do {
-            _ = try CampaignLoader().load(path: path)
-            Issue.record("the typo should be an error")
-        } catch {
-            let diagnostic = try #require(error.diagnostics.first)
-            #expect(diagnostic.location.line == 5)
-            #expect(diagnostic.location.column == 8)
-        }
+        let yaml = """
+            campaign: c
+            axes: { style: [photo] }
+            prompt: |
+              a {{style}} shot,
+              in {{stlye}} light
+            sizes: [meta-feed]
+            """
+        let diagnostic = try #require(try CampaignFixture.diagnostics(yaml)?.first)
+        #expect(diagnostic.location.line == 5)
+        #expect(diagnostic.location.column == 8)
     }
 
+    static let promptFileCampaign = """
+        campaign: c
+        brief: { product: shoe }
+        axes: { style: [photo] }
+        prompt_file: prompts/hero.txt
+        sizes: [meta-feed]
+        """
+
     @Test func promptFileErrorsPointIntoThatFile() throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        try folder.write("prompts/hero.txt", "# hero prompt\n{{style}} shot of\n  {{brief.prodcut}}\n")
-        let path = try folder.write(
-            "c.yaml",
-            "campaign: c\nbrief: { product: shoe }\naxes: { style: [photo] }\nprompt_file: prompts/hero.txt\nsizes: [meta-feed]\n"
-        )
-        do {
-            _ = try CampaignLoader().load(path: path)
-            Issue.record("the typo should be an error")
-        } catch {
-            let diagnostic = try #require(error.diagnostics.first)
-            #expect(diagnostic.location.file == "prompts/hero.txt")
-            #expect(diagnostic.location.line == 3)
-            #expect(diagnostic.location.column == 5)
-        }
+        let files = ["prompts/hero.txt": "# hero prompt\n{{style}} shot of\n  {{brief.prodcut}}\n"]
+        let diagnostic = try #require(try CampaignFixture.diagnostics(Self.promptFileCampaign, files: files)?.first)
+        #expect(diagnostic.location.file == "prompts/hero.txt")
+        #expect(diagnostic.location.line == 3)
+        #expect(diagnostic.location.column == 5)
     }
 
     @Test func promptFileIsOnePromptWithoutItsCommentLinesAndFinalNewline() throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        try folder.write("prompts/hero.txt", "# hero prompt\n\n{{style}} shot of {{brief.product}}\n\n")
-        let path = try folder.write(
-            "c.yaml",
-            "campaign: c\nbrief: { product: shoe }\naxes: { style: [photo] }\nprompt_file: prompts/hero.txt\nsizes: [meta-feed]\n"
-        )
-        let variants = Array(try Expander(campaign: try CampaignLoader().load(path: path)))
-        #expect(variants.map(\.prompt) == ["photo shot of shoe"])
+        let files = ["prompts/hero.txt": "# hero prompt\n\n{{style}} shot of {{brief.product}}\n\n"]
+        let campaign = try CampaignFixture.load(Self.promptFileCampaign, files: files)
+        #expect(Array(try Expander(campaign: campaign)).map(\.prompt) == ["photo shot of shoe"])
     }
 
     @Test func everyProblemOfATemplateIsReported() throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let path = try folder.write(
-            "c.yaml",
+        let yaml =
             "campaign: c\naxes: { style: [photo] }\nprompt: \"{{styel}} and __nope__ in ${tone}\"\nsizes: [meta-feed]\n"
-        )
-        do {
-            _ = try CampaignLoader().load(path: path)
-            Issue.record("three errors expected")
-        } catch {
-            #expect(error.diagnostics.map(\.location.column) == [12, 24, 36])
-        }
+        let diagnostics = try #require(try CampaignFixture.diagnostics(yaml))
+        #expect(diagnostics.map(\.location.column) == [12, 24, 36])
     }
 
     @Test func aTemplateWithNoExpansionIsNamedAsSuch() throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let path = try folder.write("c.yaml", "campaign: c\nprompt: \"{2$$x|x}\"\nsizes: [meta-feed]\n")
-        do {
-            _ = try CampaignLoader().load(path: path)
-            Issue.record("the prompt expands to nothing")
-        } catch {
-            #expect(error.diagnostics.first?.message.contains("expands to no prompt") == true)
-            #expect(error.diagnostics.first?.location.line == 2)
-        }
+        let diagnostics = try #require(
+            try CampaignFixture.diagnostics("campaign: c\nprompt: \"{2$$x|x}\"\nsizes: [meta-feed]\n"))
+        #expect(diagnostics.first?.message.contains("expands to no prompt") == true)
+        #expect(diagnostics.first?.location.line == 2)
     }
 }

@@ -18,11 +18,7 @@ import Testing
         sizes: [meta-feed, iab-mrec, meta-story]
         """
 
-    func campaign(_ yaml: String) throws -> Campaign {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        return try CampaignLoader().load(path: try folder.write("campaign.yaml", yaml))
-    }
+    func campaign(_ yaml: String) throws -> Campaign { try CampaignFixture.load(yaml) }
 
     func variants(_ campaign: Campaign, offset: UInt64 = 0, limit: UInt64? = nil) throws -> [Variant] {
         Array(try Expander(campaign: campaign, configuration: .init(offset: offset, limit: limit)))

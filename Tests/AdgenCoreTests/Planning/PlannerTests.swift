@@ -49,9 +49,7 @@ extension PlannerTests {
         """
 
     func brute(_ yaml: String) throws -> (plan: Plan, prompts: Int, perAxis: [String: [String: Int]]) {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let campaign = try CampaignLoader().load(path: try folder.write("c.yaml", yaml))
+        let campaign = try CampaignFixture.load(yaml)
         let variants = Array(try Expander(campaign: campaign))
         var perAxis = [String: [String: Int]]()
         for variant in variants {
@@ -72,9 +70,7 @@ extension PlannerTests {
     }
 
     @Test func samplersDoNotSplitVariantsThatDifferOnlyInHeadlineOrCTA() throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let campaign = try CampaignLoader().load(path: try folder.write("c.yaml", Self.ruled))
+        let campaign = try CampaignFixture.load(Self.ruled)
         let variants = Array(try Expander(campaign: campaign))
         let byConcept = Dictionary(grouping: variants) { "\($0[axis: "audience"]!)|\($0[axis: "style"]!)|\($0.seed)" }
         for group in byConcept.values {
