@@ -15,6 +15,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .target(
+            name: "AdgenImaging",
+            dependencies: ["CVips"]
+        ),
         .target(
             name: "AdgenCore",
             dependencies: [
@@ -39,6 +48,10 @@ let package = Package(
             name: "AdgenCoreTests",
             dependencies: ["AdgenCore", "AdgenTesting"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "AdgenImagingTests",
+            dependencies: ["AdgenImaging", "AdgenTesting"]
         ),
         .testTarget(
             name: "AdgenCLITests",

@@ -9,6 +9,7 @@ if ! command -v swift >/dev/null; then
     exit 69
 fi
 
+bash scripts/install-deps.sh
 swift build --build-tests
 swift test --skip-build
 

@@ -1,0 +1,23 @@
+/// A failure in the imaging layer: what went wrong, in words a user can act on, with libvips' own message.
+public struct ImagingError: Error, Sendable, CustomStringConvertible {
+    enum Code: Sendable {
+        case decode, tooLarge, operation, encode, font
+    }
+
+    let code: Code
+    /// What happened and how to fix it.
+    public let message: String
+
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// Whether the image was refused for exceeding the pixel limit.
+    public var isTooLarge: Bool { code == .tooLarge }
+    /// Whether the bytes could not be decoded as an image.
+    public var isUndecodable: Bool { code == .decode }
+
+    /// The message.
+    public var description: String { message }
+}
