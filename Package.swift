@@ -27,6 +27,7 @@ let package = Package(
         .target(
             name: "AdgenCore",
             dependencies: [
+                "AdgenImaging",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

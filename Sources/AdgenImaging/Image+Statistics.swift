@@ -31,3 +31,16 @@ extension Image {
         return statistics
     }
 }
+
+extension Image {
+    /// The pixels, 8 bits per band, interleaved, row by row (`width × height × bands` bytes).
+    public func pixelBytes() throws(ImagingError) -> [UInt8] {
+        let source = try normalised()
+        var length = 0
+        guard let memory = vips_image_write_to_memory(source.pointer, &length) else {
+            throw ImagingError(.operation, "reading pixels failed: \(Vips.lastError())")
+        }
+        defer { adgen_vips_free(memory) }
+        return Array(UnsafeRawBufferPointer(start: memory, count: length))
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+extension ProceduralPainter {
+    /// The scene as an SVG document of the request's size.
+    func svg() -> String {
+        var generator = Self.generator(request, salt: "scene")
+        func random() -> Double { Double(generator.next() >> 11) / Double(UInt64(1) << 53) }
+        func pick<T>(_ options: [T]) -> T { options[Int(generator.next(upperBound: UInt64(options.count)))] }
+
+        let width = Double(request.width)
+        let height = Double(request.height)
+        let unit = min(width, height)
+        let p = palette
+        let sizeFactor: Double =
+            switch style {
+            case .minimal: 0.36
+            case .bold, .playful: 0.5
+            default: 0.44
+            }
+        let size = unit * sizeFactor
+        let focusX = width * pick([0.38, 0.5, 0.62]) + (random() - 0.5) * unit * 0.04
+        let focusY = height * (0.54 + random() * 0.06)
+        let lightX = width * pick([0.2, 0.8]) + (random() - 0.5) * unit * 0.1
+        let lightY = height * (0.15 + random() * 0.15)
+
+        var defs = """
+            <linearGradient id="bg" x1="0" y1="0" x2="\(f(random() * 0.4))" y2="1">\
+            <stop offset="0" stop-color="\(p.backgroundTop.hex)"/><stop offset="1" stop-color="\(p.backgroundBottom.hex)"/></linearGradient>\
+            <radialGradient id="glow"><stop offset="0" stop-color="\(p.highlight.hex)" stop-opacity="0.85"/>\
+            <stop offset="1" stop-color="\(p.highlight.hex)" stop-opacity="0"/></radialGradient>\
+            <radialGradient id="vignette" r="0.75"><stop offset="0.55" stop-color="#000" stop-opacity="0"/>\
+            <stop offset="1" stop-color="\(p.shadow.hex)" stop-opacity="0.7"/></radialGradient>\
+            <linearGradient id="product" x1="0" y1="0" x2="1" y2="1">\
+            <stop offset="0" stop-color="\(p.accent.shifted(0.14).hex)"/><stop offset="0.55" stop-color="\(p.accent.hex)"/>\
+            <stop offset="1" stop-color="\(p.accent.shifted(-0.16).hex)"/></linearGradient>\
+            <filter id="soft" x="-50%" y="-50%" width="200%" height="200%"><feGaussianBlur stdDeviation="\(f(unit * 0.03))"/></filter>\
+            <filter id="softer" x="-50%" y="-50%" width="200%" height="200%"><feGaussianBlur stdDeviation="\(f(unit * 0.08))"/></filter>
+            """
+        var body = "<rect width=\"100%\" height=\"100%\" fill=\"url(#bg)\"/>"
+
+        switch style {
+        case .photo, .cinematic:
+            body += circle(lightX, lightY, unit * 0.55, fill: "url(#glow)")
+            body +=
+                "<rect x=\"0\" y=\"\(f(height * 0.7))\" width=\"100%\" height=\"\(f(height * 0.3))\" fill=\"\(p.backgroundBottom.shifted(-0.08).hex)\" opacity=\"0.55\" filter=\"url(#soft)\"/>"
+            for _ in 0..<4 {
+                body += circle(
+                    random() * width, random() * height * 0.6, unit * (0.04 + random() * 0.08), fill: p.highlight.hex,
+                    opacity: 0.12 + random() * 0.15, filter: "softer")
+            }
+            if style == .cinematic {
+                body +=
+                    "<rect width=\"100%\" height=\"\(f(height * 0.12))\" fill=\"\(p.shadow.hex)\" opacity=\"0.55\"/>"
+                body +=
+                    "<rect y=\"\(f(height * 0.88))\" width=\"100%\" height=\"\(f(height * 0.12))\" fill=\"\(p.shadow.hex)\" opacity=\"0.55\"/>"
+                body += circle(
+                    focusX + size * 0.45, focusY - size * 0.2, size * 0.5, fill: p.secondary.hex, opacity: 0.35,
+                    filter: "softer")
+            }
+        case .illustration, .bold:
+            body = "<rect width=\"100%\" height=\"100%\" fill=\"\(p.backgroundTop.hex)\"/>"
+            if style == .bold {
+                for index in 0..<3 {
+                    let offset = Double(index) * unit * 0.32 - unit * 0.2
+                    body +=
+                        "<polygon points=\"\(f(offset)),\(f(height)) \(f(offset + unit * 0.16)),\(f(height)) \(f(offset + width)),0 \(f(offset + width - unit * 0.16)),0\" fill=\"\(p.secondary.hex)\" opacity=\"0.5\"/>"
+                }
+            } else {
+                body += circle(lightX, lightY, unit * 0.16, fill: p.highlight.shifted(-0.05).hex)
+                for _ in 0..<5 {
+                    body += circle(
+                        random() * width, height * (0.55 + random() * 0.5), unit * (0.18 + random() * 0.25),
+                        fill: pick([
+                            p.backgroundBottom.hex, p.secondary.with(lightness: 0.6).hex,
+                            p.backgroundTop.shifted(-0.08).hex,
+                        ]))
+                }
+            }
+        case .minimal:
+            body +=
+                "<rect x=\"\(f(focusX - size * 0.75))\" y=\"\(f(focusY + size * 0.34))\" width=\"\(f(size * 1.5))\" height=\"\(f(unit * 0.004 + 1))\" fill=\"\(p.shadow.hex)\" opacity=\"0.35\"/>"
+        case .luxury:
+            body = "<rect width=\"100%\" height=\"100%\" fill=\"\(p.shadow.shifted(0.04).hex)\"/>"
+            body +=
+                "<polygon points=\"\(f(focusX - unit * 0.08)),0 \(f(focusX + unit * 0.08)),0 \(f(focusX + size * 0.9)),\(f(height)) \(f(focusX - size * 0.9)),\(f(height))\" fill=\"url(#glow)\" opacity=\"0.5\" filter=\"url(#soft)\"/>"
+            let gold = HSL(hue: 44, saturation: 0.7, lightness: 0.55).hex
+            for index in 1...3 {
+                body +=
+                    "<circle cx=\"\(f(focusX))\" cy=\"\(f(focusY))\" r=\"\(f(size * (0.55 + Double(index) * 0.18)))\" fill=\"none\" stroke=\"\(gold)\" stroke-width=\"\(f(unit * 0.003 + 1))\" opacity=\"\(f(0.5 / Double(index)))\"/>"
+            }
+        case .playful:
+            for _ in 0..<28 {
+                let colour = pick([p.accent, p.secondary, p.highlight.shifted(-0.2), p.backgroundBottom]).hex
+                let x = random() * width
+                let y = random() * height
+                if random() < 0.5 {
+                    body += circle(x, y, unit * (0.01 + random() * 0.03), fill: colour, opacity: 0.9)
+                } else {
+                    body +=
+                        "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(unit * 0.05))\" height=\"\(f(unit * 0.018))\" rx=\"\(f(unit * 0.009))\" fill=\"\(colour)\" transform=\"rotate(\(f(random() * 180)) \(f(x)) \(f(y)))\"/>"
+                }
+            }
+        }
+
+        // The product: a ground shadow, then the subject's silhouette in the accent colour.
+        body +=
+            "<ellipse cx=\"\(f(focusX))\" cy=\"\(f(focusY + size * 0.36))\" rx=\"\(f(size * 0.55))\" ry=\"\(f(size * 0.08))\" fill=\"\(p.shadow.hex)\" opacity=\"0.45\" filter=\"url(#soft)\"/>"
+        let outline = style == .bold || style == .illustration ? " stroke=\"\(p.shadow.hex)\" stroke-width=\"2.2\"" : ""
+        body +=
+            "<g transform=\"translate(\(f(focusX - size * 0.5)) \(f(focusY - size * 0.55))) scale(\(f(size / 100)))\">"
+        body += subjectShapes(outline: outline)
+        body += "</g>"
+        if style == .photo || style == .cinematic || style == .luxury {
+            defs +=
+                "<filter id=\"grain\"><feTurbulence type=\"fractalNoise\" baseFrequency=\"0.85\" numOctaves=\"2\" seed=\"\(generator.next(upperBound: 1000))\"/><feColorMatrix type=\"saturate\" values=\"0\"/></filter>"
+            body += "<rect width=\"100%\" height=\"100%\" filter=\"url(#grain)\" opacity=\"0.07\"/>"
+            body += "<rect width=\"100%\" height=\"100%\" fill=\"url(#vignette)\"/>"
+        }
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(request.width)" height="\(request.height)" \
+            viewBox="0 0 \(request.width) \(request.height)"><defs>\(defs)</defs>\(body)</svg>
+            """
+    }
+
+    /// The subject in a 100 × 100 box (feet at y ≈ 90).
+    func subjectShapes(outline: String) -> String {
+        let p = palette
+        let detail = p.secondary.hex
+        let light = p.highlight.hex
+        switch subject {
+        case .shoe:
+            return """
+                <path d="M8,70 C8,58 20,53 31,50 L46,36 C52,30 60,30 64,37 L70,46 C81,48 92,54 94,64 L94,72 L8,72 Z" fill="url(#product)"\(outline)/>\
+                <path d="M6,72 L96,72 C96,80 92,84 86,84 L14,84 C9,84 6,80 6,72 Z" fill="\(detail)"\(outline)/>\
+                <path d="M47,42 L56,50 M51,38 L60,46 M43,46 L52,54" stroke="\(light)" stroke-width="2.4" stroke-linecap="round"/>\
+                <path d="M20,60 C40,56 62,58 88,62" stroke="\(light)" stroke-width="2" opacity="0.6" fill="none"/>
+                """
+        case .bottle:
+            return """
+                <rect x="33" y="32" width="34" height="58" rx="9" fill="url(#product)"\(outline)/>\
+                <rect x="42" y="20" width="16" height="14" fill="\(p.accent.shifted(-0.1).hex)"\(outline)/>\
+                <rect x="39" y="6" width="22" height="16" rx="4" fill="\(detail)"\(outline)/>\
+                <rect x="38" y="52" width="24" height="22" rx="2" fill="\(light)" opacity="0.85"/>\
+                <rect x="37" y="36" width="5" height="48" rx="2.5" fill="#FFFFFF" opacity="0.35"/>
+                """
+        case .cup:
+            return """
+                <ellipse cx="50" cy="92" rx="40" ry="6" fill="\(detail)"\(outline)/>\
+                <circle cx="78" cy="60" r="11" fill="none" stroke="\(p.accent.shifted(-0.1).hex)" stroke-width="6"/>\
+                <path d="M22,40 L78,40 L72,86 C71,90 67,92 63,92 L37,92 C33,92 29,90 28,86 Z" fill="url(#product)"\(outline)/>\
+                <ellipse cx="50" cy="40" rx="28" ry="5" fill="\(p.accent.shifted(-0.22).hex)"/>\
+                <path d="M40,30 C34,22 46,18 40,8 M52,30 C46,22 58,18 52,8 M64,30 C58,22 70,18 64,8" stroke="\(light)" stroke-width="2.5" fill="none" opacity="0.7" stroke-linecap="round"/>
+                """
+        case .phone:
+            return """
+                <rect x="27" y="4" width="46" height="90" rx="9" fill="\(p.shadow.shifted(0.08).hex)"\(outline)/>\
+                <rect x="30" y="10" width="40" height="78" rx="5" fill="url(#product)"/>\
+                <rect x="35" y="18" width="30" height="12" rx="3" fill="\(light)" opacity="0.9"/>\
+                <rect x="35" y="36" width="20" height="5" rx="2.5" fill="\(light)" opacity="0.7"/>\
+                <rect x="35" y="46" width="26" height="5" rx="2.5" fill="\(light)" opacity="0.5"/>\
+                <circle cx="50" cy="74" r="7" fill="\(detail)"/>
+                """
+        case .jacket:
+            return """
+                <path d="M30,14 L42,9 L50,18 L58,9 L70,14 L92,42 L82,52 L72,42 L72,92 L28,92 L28,42 L18,52 L8,42 Z" fill="url(#product)"\(outline)/>\
+                <path d="M50,18 L50,92" stroke="\(detail)" stroke-width="2.5"/>\
+                <path d="M42,9 C44,2 56,2 58,9" fill="\(p.accent.shifted(-0.15).hex)"\(outline)/>\
+                <rect x="33" y="56" width="11" height="3" rx="1.5" fill="\(light)" opacity="0.7"/>
+                """
+        case .pebble:
+            return """
+                <ellipse cx="50" cy="58" rx="40" ry="32" fill="url(#product)"\(outline)/>\
+                <ellipse cx="38" cy="44" rx="14" ry="7" fill="#FFFFFF" opacity="0.35"/>
+                """
+        }
+    }
+
+    func circle(_ x: Double, _ y: Double, _ radius: Double, fill: String, opacity: Double = 1, filter: String? = nil)
+        -> String
+    {
+        let filterAttribute = filter.map { " filter=\"url(#\($0))\"" } ?? ""
+        return
+            "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(radius))\" fill=\"\(fill)\" opacity=\"\(f(opacity))\"\(filterAttribute)/>"
+    }
+
+    /// A number for SVG: fixed precision, the same text on every machine.
+    func f(_ value: Double) -> String { String(format: "%.2f", value) }
+}
