@@ -1,0 +1,68 @@
+import AdgenImaging
+
+/// A campaign's steps, built from its `pipeline:` list: upscale steps first as given, a crop (attention by
+/// default) before anything that needs the final size, then layout, then an encode (JPEG q85 by default).
+public struct Pipeline: Sendable {
+    /// The steps in the order they run.
+    public let steps: [any PipelineStep]
+
+    /// Builds the pipeline of `campaign`.
+    public init(campaign: Campaign) throws {
+        var steps = [any PipelineStep]()
+        for spec in campaign.pipeline {
+            switch spec.name {
+            case "upscale":
+                let factor = Double(spec.options["factor"] ?? "2") ?? 2
+                guard factor >= 1, factor <= 8 else {
+                    throw PipelineError("upscale factor must be between 1 and 8, found \(spec.options["factor"] ?? "")")
+                }
+                steps.append(UpscaleStep(factor: factor))
+            case "crop":
+                let strategy = spec.options["strategy"].map { CropStrategy(rawValue: $0) } ?? .attention
+                guard let strategy else {
+                    throw PipelineError(
+                        "unknown crop strategy '\(spec.options["strategy"] ?? "")'; use attention, centre or entropy")
+                }
+                steps.append(CropStep(strategy: strategy))
+            case "layout":
+                steps.append(LayoutStep(template: spec.options["template"]))
+            case "encode":
+                let format = spec.options["format"].map { ImageFormat(rawValue: $0 == "jpg" ? "jpeg" : $0) } ?? .jpeg
+                guard let format, format.isAvailable else {
+                    throw PipelineError("cannot encode '\(spec.options["format"] ?? "")'; use jpeg, png or webp")
+                }
+                let quality = Int(spec.options["quality"] ?? "85") ?? 85
+                steps.append(
+                    EncodeStep(format: format, quality: quality, maxKB: spec.options["max_kb"].flatMap { Int($0) }))
+            case "remove_background":
+                throw PipelineError("remove_background runs through a remote provider, which adgen does not have yet")
+            default:
+                throw PipelineError("unknown pipeline step '\(spec.name)'")
+            }
+        }
+        if !steps.contains(where: { $0 is CropStep }) {
+            let insertAt = steps.lastIndex { $0 is UpscaleStep }.map { $0 + 1 } ?? 0
+            steps.insert(CropStep(), at: insertAt)
+        }
+        if !(steps.last is EncodeStep) {
+            steps.removeAll { $0 is EncodeStep }
+            steps.append(EncodeStep())
+        }
+        self.steps = steps
+    }
+
+    /// Runs every step on a draft.
+    public func run(_ draft: inout CreativeDraft, campaign: Campaign) throws {
+        for step in steps { try step.apply(to: &draft, campaign: campaign) }
+    }
+}
+
+/// A pipeline that cannot be built or run.
+public struct PipelineError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+
+    init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}

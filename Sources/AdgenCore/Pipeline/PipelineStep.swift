@@ -1,0 +1,101 @@
+import AdgenImaging
+
+/// One step of the image pipeline, configured by the campaign's `pipeline:` list and run in order.
+public protocol PipelineStep: Sendable {
+    /// The step's name in the campaign file.
+    var name: String { get }
+    /// Transforms the draft.
+    func apply(to draft: inout CreativeDraft, campaign: Campaign) throws
+}
+
+/// `upscale {factor}`: enlarge the generated image (lanczos3) before cropping.
+public struct UpscaleStep: PipelineStep {
+    public let name = "upscale"
+    /// The factor, > 1.
+    public var factor: Double
+
+    /// Creates the step.
+    public init(factor: Double) { self.factor = factor }
+
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) throws {
+        draft.image = try draft.image.resized(scale: factor)
+    }
+}
+
+/// `crop {strategy}`: resize to cover the target size and crop to it.
+public struct CropStep: PipelineStep {
+    public let name = "crop"
+    /// What to keep.
+    public var strategy: CropStrategy
+
+    /// Creates the step.
+    public init(strategy: CropStrategy = .attention) { self.strategy = strategy }
+
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) throws {
+        draft.image = try draft.image.filled(width: draft.size.width, height: draft.size.height, strategy: strategy)
+    }
+}
+
+/// `encode {format, quality, max_kb}`: encode, searching the quality (then chroma subsampling, then a palette
+/// PNG) to land under the byte limit of the step or of the size preset.
+public struct EncodeStep: PipelineStep {
+    public let name = "encode"
+    /// The format.
+    public var format: ImageFormat = .jpeg
+    /// The starting (highest) quality.
+    public var quality: Int = 85
+    /// A byte limit of the step's own, in kilobytes (1,000 bytes).
+    public var maxKB: Int?
+    /// The lowest quality tried before giving up.
+    public static let minimumQuality = 40
+
+    /// Creates the step.
+    public init(format: ImageFormat = .jpeg, quality: Int = 85, maxKB: Int? = nil) {
+        self.format = format
+        self.quality = quality
+        self.maxKB = maxKB
+    }
+
+    /// Why a creative cannot be encoded under its limit.
+    public struct OverLimit: Error, Sendable, CustomStringConvertible {
+        public var size: String
+        public var limit: Int
+        public var smallest: Int
+        public var description: String {
+            "\(size): the smallest encoding (\(smallest) bytes) is over the \(limit)-byte limit; use a simpler image or a larger limit"
+        }
+    }
+
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) throws {
+        let limit = [maxKB.map { $0 * 1000 }, draft.size.maxBytes].compactMap { $0 }.min()
+        var best: EncodedFile?
+        // Binary search on quality for the highest that fits.
+        var low = Self.minimumQuality
+        var high = quality
+        let first = try draft.image.encoded(EncodeOptions(format: format, quality: high))
+        if limit == nil || first.count <= limit! {
+            draft.encoded = EncodedFile(bytes: first, format: format, quality: high)
+            return
+        }
+        while low <= high {
+            let middle = (low + high) / 2
+            let bytes = try draft.image.encoded(EncodeOptions(format: format, quality: middle))
+            if bytes.count <= limit! {
+                best = EncodedFile(bytes: bytes, format: format, quality: middle)
+                low = middle + 1
+            } else {
+                high = middle - 1
+            }
+        }
+        if best == nil, format == .png {
+            let palette = try draft.image.encoded(EncodeOptions(format: .png, quality: quality, palette: true))
+            if palette.count <= limit! { best = EncodedFile(bytes: palette, format: .png, quality: quality) }
+        }
+        guard let best else {
+            let smallest = try draft.image.encoded(EncodeOptions(format: format, quality: Self.minimumQuality)).count
+            throw OverLimit(size: draft.size.id, limit: limit!, smallest: smallest)
+        }
+        if best.quality < quality { draft.events.append("quality-lowered") }
+        draft.encoded = best
+    }
+}

@@ -1,0 +1,118 @@
+import AdgenImaging
+import Foundation
+
+/// Renders the first variants of a campaign in process with the local provider: the quick preview behind
+/// `adgen render`. One image is generated per (prompt, negative prompt, seed, aspect family) and every size of
+/// that family is cut from it.
+public struct PreviewRenderer: Sendable {
+    /// What to render and where.
+    public struct Configuration: Sendable {
+        /// The output folder: files go to `OUT/<size-id>/<creative-id>.<ext>`.
+        public var output: String
+        /// How many variants.
+        public var limit: Int = 8
+        /// How many generations run at once.
+        public var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        /// Creates a configuration.
+        public init(output: String, limit: Int = 8) {
+            self.output = output
+            self.limit = limit
+        }
+    }
+
+    /// One written creative.
+    public struct Output: Sendable {
+        public var creativeID: String
+        public var variantID: String
+        public var size: AdSize
+        public var path: String
+        public var bytes: Int
+        public var events: [String]
+    }
+
+    /// The settings.
+    public var configuration: Configuration
+    let provider = LocalProvider()
+
+    /// Creates a renderer.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// The generation size of an aspect family: about a megapixel, sides multiples of 64, long side ≥ 1024.
+    public static func generationSize(for family: AspectFamily) -> (width: Int, height: Int) {
+        let area = 1024.0 * 1024.0
+        var width = (area * family.ratio).squareRoot()
+        var height = (area / family.ratio).squareRoot()
+        let scale = max(1, 1024 / max(width, height))
+        width *= scale
+        height *= scale
+        func round64(_ value: Double) -> Int { max(64, Int((value / 64).rounded()) * 64) }
+        return (round64(width), round64(height))
+    }
+
+    /// Renders `campaign`; `progress` is called after each creative with (done, total).
+    public func render(
+        _ campaign: Campaign, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> [Output] {
+        let pipeline = try Pipeline(campaign: campaign)
+        let variants = Array(try Expander(campaign: campaign, configuration: .init(limit: UInt64(configuration.limit))))
+        let families = campaign.sizes.map { AspectFamily.best(for: $0) }
+        let total = variants.count * campaign.sizes.count
+        for size in campaign.sizes {
+            try FileManager.default.createDirectory(
+                atPath: "\(configuration.output)/\(size.id)", withIntermediateDirectories: true)
+        }
+        var outputs = [Output]()
+        try await withThrowingTaskGroup(of: [Output].self) { group in
+            var next = 0
+            func submit() {
+                guard next < variants.count else { return }
+                let variant = variants[next]
+                next += 1
+                group.addTask { try self.render(variant, families: families, campaign: campaign, pipeline: pipeline) }
+            }
+            for _ in 0..<max(1, configuration.concurrency) { submit() }
+            while let rendered = try await group.next() {
+                outputs += rendered
+                progress(outputs.count, total)
+                submit()
+            }
+        }
+        return outputs.sorted { ($0.variantID, $0.size.id) < ($1.variantID, $1.size.id) }
+    }
+
+    /// One variant at every size: one generation per family, then the pipeline per size.
+    func render(_ variant: Variant, families: [AspectFamily], campaign: Campaign, pipeline: Pipeline) throws -> [Output]
+    {
+        var generated = [AspectFamily: Image]()
+        var outputs = [Output]()
+        for (size, family) in zip(campaign.sizes, families) {
+            let source: Image
+            if let cached = generated[family] {
+                source = cached
+            } else {
+                let (width, height) = Self.generationSize(for: family)
+                let request = GenerationRequest(
+                    prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed, width: width,
+                    height: height, model: campaign.generation.model, brandColors: campaign.brand.colors,
+                    parameters: campaign.generation.parameters)
+                source = try Image.decode(provider.paint(request).bytes)
+                generated[family] = source
+            }
+            var draft = CreativeDraft(variant: variant, size: size, image: source)
+            try pipeline.run(&draft, campaign: campaign)
+            guard let encoded = draft.encoded else { throw PipelineError("the pipeline did not encode \(size.id)") }
+            let path = "\(configuration.output)/\(size.id)/\(draft.id).\(encoded.format.fileExtension)"
+            guard FileManager.default.createFile(atPath: path, contents: Data(encoded.bytes)) else {
+                throw PipelineError("cannot write \(path); check the output folder's permissions")
+            }
+            outputs.append(
+                Output(
+                    creativeID: draft.id, variantID: variant.id, size: size, path: path, bytes: encoded.bytes.count,
+                    events: draft.events))
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,108 @@
+import AdgenCore
+import AdgenImaging
+import AdgenTesting
+import Foundation
+import Testing
+
+@Suite struct PipelineTests {
+    static let campaign = """
+        campaign: pipeline
+        brand: { name: Acme Running, colors: ["#FF5A1F", "#1F2937"] }
+        brief: { product: trail shoe }
+        axes:
+          headline: ["Own the trail.", "Run further, every weekend, on every kind of mountain path."]
+          cta: [Shop now]
+        prompt: "photoreal product shot of a trail running shoe, warm light"
+        sizes: [meta-feed, meta-story, iab-leaderboard, iab-skyscraper, iab-mrec, 320x50]
+        pipeline:
+          - crop: { strategy: attention }
+          - layout
+          - encode: { format: jpeg, quality: 85 }
+        """
+
+    @Test func everyCreativeIsWrittenAtItsExactSizeUnderItsByteLimitAndTheSameTwice() async throws {
+        let campaign = try CampaignFixture.load(Self.campaign)
+        let first = try TemporaryDirectory()
+        let second = try TemporaryDirectory()
+        defer {
+            first.remove()
+            second.remove()
+        }
+        let outputs = try await PreviewRenderer(configuration: .init(output: first.path, limit: 10)).render(campaign)
+        #expect(outputs.count == 2 * campaign.sizes.count)
+        for output in outputs {
+            let bytes = try #require(FileManager.default.contents(atPath: output.path))
+            let image = try Image.decode([UInt8](bytes))
+            #expect((image.width, image.height) == (output.size.width, output.size.height), "\(output.size.id)")
+            if let limit = output.size.maxBytes {
+                #expect(bytes.count <= limit, "\(output.size.id): \(bytes.count) bytes")
+            }
+            #expect(output.path.hasSuffix("/\(output.size.id)/\(output.creativeID).jpg"))
+        }
+        let again = try await PreviewRenderer(configuration: .init(output: second.path, limit: 1)).render(campaign)
+        for output in again {
+            let twin = try #require(outputs.first { $0.creativeID == output.creativeID })
+            #expect(
+                FileManager.default.contents(atPath: output.path) == FileManager.default.contents(atPath: twin.path))
+        }
+    }
+
+    @Test(arguments: ["meta-story", "iab-leaderboard", "iab-skyscraper", "320x50", "meta-feed"])
+    func layoutKeepsTextAndButtonInsideTheSafeArea(_ sizeID: String) throws {
+        let campaign = try CampaignFixture.load(Self.campaign)
+        let variant = try #require(Array(try Expander(campaign: campaign)).last)
+        let size = try AdSize.resolve(sizeID).get()
+        let painted = try Image.decode(
+            LocalProvider().paint(
+                GenerationRequest(prompt: variant.prompt, seed: 1, width: 1024, height: 1024, model: "procedural-v1")
+            ).bytes)
+        var draft = CreativeDraft(variant: variant, size: size, image: painted)
+        try CropStep().apply(to: &draft, campaign: campaign)
+        try LayoutStep().apply(to: &draft, campaign: campaign)
+        let roles = Set(draft.boxes.map(\.role))
+        #expect(roles.isSuperset(of: ["headline", "cta"]))
+        for box in draft.boxes {
+            #expect(box.x >= size.safeZone.left && box.y >= size.safeZone.top, "\(box.role) at \(box.x),\(box.y)")
+            #expect(box.x + box.width <= size.width - size.safeZone.right, "\(box.role) right edge")
+            #expect(box.y + box.height <= size.height - size.safeZone.bottom, "\(box.role) bottom edge")
+        }
+        if size.id == "iab-leaderboard" {
+            let headline = try #require(draft.boxes.first { $0.role == "headline" })
+            let cta = try #require(draft.boxes.first { $0.role == "cta" })
+            #expect(headline.x + headline.width <= cta.x, "a banner sets headline and button side by side")
+        }
+    }
+
+    @Test func encodeSearchesTheQualityToFitTheLimitAndSaysWhenItCannot() throws {
+        let campaign = try CampaignFixture.load(Self.campaign)
+        let variant = try #require(Array(try Expander(campaign: campaign)).first)
+        let noisy = try Image.text(
+            String(repeating: "fine print that does not compress well 0123456789 ", count: 60),
+            font: "DejaVu Sans 11", width: 600
+        ).mask
+        var draft = CreativeDraft(variant: variant, size: try AdSize.resolve("600x600").get(), image: noisy)
+        let unlimited = try noisy.encoded(EncodeOptions(format: .jpeg, quality: 90)).count
+        let limitKB = unlimited * 6 / 10 / 1000
+        try EncodeStep(format: .jpeg, quality: 90, maxKB: limitKB).apply(to: &draft, campaign: campaign)
+        let encoded = try #require(draft.encoded)
+        #expect(encoded.bytes.count <= limitKB * 1000)
+        #expect(encoded.quality < 90 && encoded.quality >= EncodeStep.minimumQuality)
+        #expect(draft.events.contains("quality-lowered"))
+        do {
+            try EncodeStep(format: .jpeg, quality: 90, maxKB: 1).apply(to: &draft, campaign: campaign)
+            Issue.record("1 KB is impossible")
+        } catch let error as EncodeStep.OverLimit {
+            #expect(error.description.contains("over the 1000-byte limit"))
+        }
+    }
+
+    @Test func pipelineAddsACropAndAnEncodeAndRejectsUnknownOptions() throws {
+        let plain = try CampaignFixture.load(
+            "campaign: p\nprompt: x\nsizes: [meta-feed]\npipeline: [ { upscale: { factor: 2 } } ]\n")
+        let steps = try Pipeline(campaign: plain).steps.map(\.name)
+        #expect(steps == ["upscale", "crop", "encode"])
+        let bad = try CampaignFixture.load(
+            "campaign: p\nprompt: x\nsizes: [meta-feed]\npipeline: [ { crop: { strategy: middle } } ]\n")
+        #expect(throws: PipelineError.self) { try Pipeline(campaign: bad) }
+    }
+}
