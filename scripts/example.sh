@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs adgen's main job on an example campaign, offline: check it, plan it, and print its first variants.
+# Runs adgen's main job on an example campaign, offline: check it, plan it, print its first variants and render
+# the first four at every size with the local renderer (an offline stand-in for an image model) into out/example.
 # Installs libvips and fonts when missing (scripts/install-deps.sh); needs Swift.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +14,9 @@ adgen=.build/release/adgen
 echo
 "$adgen" plan "$campaign"
 echo
-echo "first 5 variants of $campaign (jsonl):"
-"$adgen" expand "$campaign" --limit 5
+echo "first 3 variants of $campaign (jsonl):"
+"$adgen" expand "$campaign" --limit 3
+echo
+rm -rf out/example
+"$adgen" render "$campaign" --out out/example --limit 4
+find out/example -type f | sort | head -12

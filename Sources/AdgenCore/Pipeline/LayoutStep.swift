@@ -84,8 +84,13 @@ struct Canvas {
             let rowHeight = safeHeight
             var buttonWidth = 0
             if let cta {
-                buttonWidth = min(safeWidth / 3, Int(Double(rowHeight) * 3.2))
-                try button(cta, x: right - buttonWidth, y: top, width: buttonWidth, height: rowHeight)
+                // A button of ordinary height, centred in the row, wide enough for its label.
+                let buttonHeight = min(rowHeight, 72)
+                let labelWidth = Int(Double(cta.count) * 0.6 * Double(buttonHeight) * 0.56) + buttonHeight * 2 / 3
+                buttonWidth = min(safeWidth * 40 / 100, max(buttonHeight * 3, labelWidth))
+                try button(
+                    cta, x: right - buttonWidth, y: top + (rowHeight - buttonHeight) / 2, width: buttonWidth,
+                    height: buttonHeight)
             }
             if let headline {
                 let gap = buttonWidth > 0 ? max(6, rowHeight / 3) : 0
@@ -114,7 +119,10 @@ struct Canvas {
             }
             if let cta {
                 let buttonHeight = max(20, min(safeHeight / (tower ? 10 : 9), safeWidth / (tower ? 3 : 7)))
-                let buttonWidth = tower ? safeWidth : min(safeWidth, max(buttonHeight * 3, safeWidth * 42 / 100))
+                // Wide enough for the label on one line at the button's text size (about 0.6 em per character).
+                let labelWidth = Int(Double(cta.count) * 0.6 * Double(buttonHeight) * 0.56) + buttonHeight * 2 / 3
+                let buttonWidth =
+                    tower ? safeWidth : min(safeWidth, max(buttonHeight * 3, safeWidth * 42 / 100, labelWidth))
                 try scrim(from: bottom - buttonHeight * 3, to: height, fadingDown: false)
                 try button(cta, x: left, y: bottom - buttonHeight, width: buttonWidth, height: buttonHeight)
             }

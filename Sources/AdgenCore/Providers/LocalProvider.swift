@@ -78,9 +78,9 @@ struct ProceduralPainter {
 
     static func subject(of words: Set<String>) -> Subject {
         let cues: [(Subject, [String])] = [
+            (.cup, ["coffee", "cup", "mug", "espresso", "latte", "tea", "brew", "crema"]),
             (.shoe, ["shoe", "shoes", "sneaker", "sneakers", "boot", "boots", "trainer", "trainers", "runner"]),
             (.bottle, ["serum", "bottle", "skincare", "cream", "lotion", "perfume", "dropper", "cosmetic"]),
-            (.cup, ["coffee", "cup", "mug", "espresso", "latte", "tea", "brew", "crema"]),
             (.phone, ["app", "phone", "smartphone", "mobile", "bank", "banking", "fintech", "screen"]),
             (.jacket, ["jacket", "shell", "coat", "hoodie", "apparel", "parka"]),
         ]
