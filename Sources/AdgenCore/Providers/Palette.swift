@@ -1,3 +1,5 @@
+import AdgenImaging
+
 /// The colours of a painted scene, chosen from the prompt's colour and mood words and the brand colours.
 struct Palette {
     /// Background, top and bottom of its gradient.
@@ -119,11 +121,10 @@ struct HSL: Hashable {
 
     /// From `#RRGGBB`.
     init?(hex: String) {
-        let digits = hex.hasPrefix("#") ? hex.dropFirst() : Substring(hex)
-        guard digits.count == 6, let value = UInt32(digits, radix: 16) else { return nil }
-        let r = Double(value >> 16) / 255
-        let g = Double((value >> 8) & 0xFF) / 255
-        let b = Double(value & 0xFF) / 255
+        guard let rgba = RGBA(hex: hex) else { return nil }
+        let r = Double(rgba.red) / 255
+        let g = Double(rgba.green) / 255
+        let b = Double(rgba.blue) / 255
         let high = max(r, g, b)
         let low = min(r, g, b)
         let lightness = (high + low) / 2
