@@ -1,9 +1,12 @@
 import CVips
+import Foundation
 
 /// The process-wide libvips runtime: started once, on first use.
 enum Vips {
     /// Starts libvips (once; Swift initialises globals lazily and atomically).
     static let started: Void = {
+        // adgen reports decode failures as errors of its own; libvips' warnings on stderr would repeat them.
+        setenv("VIPS_WARNING", "0", 0)
         guard adgen_vips_init("adgen") == 0 else {
             fatalError("libvips failed to start: \(lastError())")
         }
