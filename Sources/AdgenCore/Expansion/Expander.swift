@@ -49,26 +49,21 @@ public struct Expander: Sequence, Sendable {
         return (start..<(start + count)).lazy.map { position in sampled.map { $0[Int(position)] } ?? position }
     }
 
-    /// Iterates the variants.
+    /// Iterates the variants: `indices`, each built into a variant with one reused cursor.
     public struct Iterator: IteratorProtocol {
-        let expander: Expander
-        var position: UInt64
-        let end: UInt64
+        var indices: LazyMapSequence<Range<UInt64>, UInt64>.Iterator
+        let space: VariantSpace
         var cursor: VariantSpace.Cursor
 
         /// The next variant.
         public mutating func next() -> Variant? {
-            guard position < end else { return nil }
-            defer { position += 1 }
-            let index = expander.sampled.map { $0[Int(position)] } ?? position
-            return expander.space.variant(at: index, cursor: &cursor)
+            indices.next().map { space.variant(at: $0, cursor: &cursor) }
         }
     }
 
     /// An iterator over the variants.
     public func makeIterator() -> Iterator {
-        let start = configuration.offset
-        return Iterator(expander: self, position: start, end: start + count, cursor: space.makeCursor())
+        Iterator(indices: indices.makeIterator(), space: space, cursor: space.makeCursor())
     }
 
     /// The number of variants, as `underestimatedCount` (exact when it fits an `Int`).

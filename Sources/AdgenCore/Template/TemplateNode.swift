@@ -138,10 +138,4 @@ struct StringTable: Sendable {
         let start = index == 0 ? 0 : ends[index - 1]
         output.append(contentsOf: bytes[start..<ends[index]])
     }
-
-    func string(_ index: Int) -> String {
-        var output = [UInt8]()
-        append(index, to: &output)
-        return String(decoding: output, as: UTF8.self)
-    }
 }
