@@ -27,6 +27,16 @@ extension Adgen {
         @Option(help: "How many variants to render (each at every size).")
         var limit: Int = 8
 
+        /// `rendering 12/48 · 3.1/s · ETA 12 s · 1 failed`
+        static func progressLine(_ progress: PreviewRenderer.Progress, seconds: Double) -> String {
+            let rate = seconds > 0 ? Double(progress.done) / seconds : 0
+            let remaining = rate > 0 ? Double(progress.total - progress.done) / rate : 0
+            var line = "rendering \(progress.done)/\(progress.total) · \(String(format: "%.1f", rate))/s"
+            line += " · ETA \(Int(remaining.rounded(.up))) s"
+            if progress.failed > 0 { line += " · \(progress.failed) failed" }
+            return line
+        }
+
         func run() async throws {
             let campaign: Campaign
             do {
@@ -41,25 +51,39 @@ extension Adgen {
             let start = clock.now
             let outputs: [PreviewRenderer.Output]
             do {
-                outputs = try await renderer.render(campaign) { done, total in
+                outputs = try await renderer.render(campaign) { progress in
                     guard interactive else { return }
                     var errors = StreamWriter.standardError()
-                    errors.write("\rrendered \(done)/\(total) creatives")
+                    errors.write("\r\u{1B}[K" + Self.progressLine(progress, seconds: (clock.now - start).seconds))
                     errors.flush()
                 }
             } catch let error as PipelineError {
+                if interactive {
+                    var errors = StreamWriter.standardError()
+                    errors.write("\n")
+                    errors.flush()
+                }
                 report([Diagnostic(SourceLocation(file: file, line: 1, column: 1), error.message)])
                 throw Exit.badInput
             }
-            let seconds =
-                Double((clock.now - start).components.attoseconds) / 1e18
-                + Double((clock.now - start).components.seconds)
+            let seconds = (clock.now - start).seconds
             var errors = StreamWriter.standardError()
-            if interactive { errors.write("\r") }
+            if interactive { errors.write("\r\u{1B}[K") }
+            let failed = outputs.filter { $0.failure != nil }
+            let variants = Set(outputs.map(\.variantID)).count
             errors.writeLine(
-                "rendered \(outputs.count) creatives of \(Set(outputs.map(\.variantID)).count) variants in \(String(format: "%.1f", seconds)) s to \(out)"
-            )
+                "rendered \(outputs.count - failed.count) creatives of \(variants) variants in \(String(format: "%.1f", seconds)) s to \(out)"
+                    + (failed.isEmpty ? "" : "; \(failed.count) failed:"))
+            for output in failed {
+                errors.writeLine("  \(output.size.id)/\(output.creativeID): \(output.failure ?? "")")
+            }
+            let events = outputs.flatMap(\.events).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            if !events.isEmpty {
+                let listed = events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                errors.writeLine("tags: \(listed)")
+            }
             errors.flush()
+            if !failed.isEmpty { throw Exit.someFailed }
         }
     }
 }

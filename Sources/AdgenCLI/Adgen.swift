@@ -8,13 +8,14 @@ struct Adgen: AsyncParsableCommand {
         commandName: "adgen",
         abstract: "Turn one ad campaign brief into every prompt variation, sized for every placement.",
         discussion: """
-            Exit codes: 0 success; 64 usage error; 65 bad input (campaign, template or wildcard file: every \
+            Exit codes: 0 success; 3 some creatives failed (the reasons are printed, the rest were written); \
+            64 usage error; 65 bad input (campaign, template or wildcard file: every \
             error is printed as FILE:LINE:COL: error: MESSAGE); 70 internal error.
             The default image provider, `local`, is an offline procedural stand-in for a model: it paints \
             deterministic drafts for demos and tests, not model output.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Expand.self, PlanCommand.self, Render.self, Sizes.self]
+        subcommands: [Validate.self, Expand.self, PlanCommand.self, Render.self, Sizes.self, FontsCommand.self]
     )
 
     /// Runs the command, mapping failures to the documented exit codes: usage errors 64, bad input 65 (thrown
@@ -47,4 +48,6 @@ enum Exit {
     static let badInput = ExitCode(65)
     /// An internal error.
     static let internalError = ExitCode(70)
+    /// Some creatives failed (each reason is printed); the others were written.
+    static let someFailed = ExitCode(3)
 }

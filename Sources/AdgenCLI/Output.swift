@@ -128,3 +128,8 @@ enum JSONBytes {
 
     static func append(_ text: String, to output: inout [UInt8]) { output.append(contentsOf: text.utf8) }
 }
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -119,8 +119,17 @@ public struct GenerationSettings: Sendable, Hashable {
 public struct PipelineStepSpec: Sendable, Hashable {
     /// The step, e.g. `crop`.
     public var name: String
-    /// Its options as text, by key; a path option (`layout: file.yaml`) is stored under `template`.
+    /// Its options as text, by key; a `layout` step's template file is stored under `template`.
     public var options: [String: String]
+    /// A `layout` step's template, read and checked when the campaign is loaded.
+    public var layout: LayoutTemplate?
+
+    /// Creates a step.
+    public init(name: String, options: [String: String], layout: LayoutTemplate? = nil) {
+        self.name = name
+        self.options = options
+        self.layout = layout
+    }
 
     /// The steps and their options.
     public static let known: [String: [String]] = [

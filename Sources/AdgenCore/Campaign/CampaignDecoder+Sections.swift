@@ -1,3 +1,4 @@
+import AdgenImaging
 import Foundation
 import Yams
 
@@ -23,7 +24,14 @@ extension CampaignDecoder {
                         )
                     }
                 }
-            case "font": brand.font = string(value, "brand.font")
+            case "font":
+                guard let font = string(value, "brand.font") else { break }
+                do {
+                    try Fonts.check(font)
+                    brand.font = font
+                } catch {
+                    self.error(value, error.message)
+                }
             case "logo":
                 if let path = string(value, "brand.logo") {
                     let resolved = resolve(path)
@@ -394,25 +402,54 @@ extension CampaignDecoder {
                 continue
             }
             var options = [String: String]()
+            var optionNodes = [String: Node]()
             if let scalar = value.scalar, !Self.isNull(value) {
                 options[allowed[0]] = scalar.string
-                if name == "layout" {
-                    let path = resolve(scalar.string)
-                    if !FileManager.default.fileExists(atPath: path) {
-                        error(
-                            value, "layout template not found: \(scalar.string)",
-                            hint: "paths are relative to the campaign file's folder")
-                    }
-                    options["template"] = path
-                }
+                optionNodes[allowed[0]] = value
             } else if !Self.isNull(value) {
                 for (option, _, optionValue) in mapping(value, "pipeline step '\(name)'", allowed: allowed) ?? [] {
-                    if let text = string(optionValue, "\(name).\(option)") { options[option] = text }
+                    if let text = string(optionValue, "\(name).\(option)") {
+                        options[option] = text
+                        optionNodes[option] = optionValue
+                    }
                 }
             }
-            steps.append(PipelineStepSpec(name: name, options: options))
+            var spec = PipelineStepSpec(name: name, options: options)
+            if name == "layout" {
+                spec.layout = decodeLayout(options["template"], node: optionNodes["template"])
+                if let file = spec.layout?.file { spec.options["template"] = file }
+            }
+            steps.append(spec)
         }
         return steps
+    }
+
+    /// The layout template a `layout` step names: a path (with a `/` or ending in `.yaml`) against the
+    /// campaign's folder, else `templates/layouts/NAME.yaml` beside the campaign, else a built-in layout;
+    /// `standard` when the step names none.
+    mutating func decodeLayout(_ name: String?, node: Node?) -> LayoutTemplate? {
+        let name = name ?? "standard"
+        let isPath = name.contains("/") || name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+        let path = resolve(isPath ? name : "templates/layouts/\(name).yaml")
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                let bytes = try CampaignLoader.read(path, maxBytes: configuration.maxFileBytes, location: nil)
+                return try LayoutTemplate.decode(bytes: bytes, file: DisplayPath.relative(path))
+            } catch {
+                diagnostics += error.diagnostics
+                return nil
+            }
+        }
+        if !isPath, let builtIn = LayoutTemplate.builtIn(named: name) { return builtIn }
+        let builtIns = LayoutTemplate.builtInSources.keys.sorted().joined(separator: ", ")
+        if let node {
+            self.error(
+                node, "layout template not found: \(name)",
+                hint: isPath
+                    ? "paths are relative to the campaign file's folder"
+                    : "name a file (templates/layouts/NAME.yaml beside the campaign) or a built-in layout: \(builtIns)")
+        }
+        return nil
     }
 
     mutating func decodeScoring(_ node: Node) -> ScoringSettings {

@@ -25,7 +25,10 @@ public struct Pipeline: Sendable {
                 }
                 steps.append(CropStep(strategy: strategy))
             case "layout":
-                steps.append(LayoutStep(template: spec.options["template"]))
+                guard let template = spec.layout ?? LayoutTemplate.builtIn(named: "standard") else {
+                    throw PipelineError("the layout template of \(campaign.file) was not loaded")
+                }
+                steps.append(try LayoutStep(template: template, campaign: campaign))
             case "encode":
                 let format = spec.options["format"].map { ImageFormat(rawValue: $0 == "jpg" ? "jpeg" : $0) } ?? .jpeg
                 guard let format, format.isAvailable else {

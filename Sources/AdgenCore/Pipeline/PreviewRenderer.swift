@@ -21,14 +21,28 @@ public struct PreviewRenderer: Sendable {
         }
     }
 
-    /// One written creative.
+    /// One creative: written, or failed with a reason.
     public struct Output: Sendable {
         public var creativeID: String
         public var variantID: String
         public var size: AdSize
-        public var path: String
+        /// The file written; nil when the creative failed.
+        public var path: String?
         public var bytes: Int
+        /// Text-fit and encoding events (`text-shrunk`, `text-truncated`, `quality-lowered`).
         public var events: [String]
+        /// Why the creative could not be made (e.g. over its byte limit); the other creatives are still made.
+        public var failure: String?
+    }
+
+    /// How far a render has got.
+    public struct Progress: Sendable {
+        /// Creatives finished (written or failed).
+        public var done: Int
+        /// Of those, failed.
+        public var failed: Int
+        /// All creatives of the render.
+        public var total: Int
     }
 
     /// The settings.
@@ -52,9 +66,11 @@ public struct PreviewRenderer: Sendable {
         return (round64(width), round64(height))
     }
 
-    /// Renders `campaign`; `progress` is called after each creative with (done, total).
+    /// Renders `campaign`; `progress` is called after each variant. A creative that fails (over its byte
+    /// limit, say) is reported in its `Output` and the others are still made; errors that would fail every
+    /// creative (a broken pipeline, an unwritable folder) are thrown.
     public func render(
-        _ campaign: Campaign, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+        _ campaign: Campaign, progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> [Output] {
         let pipeline = try Pipeline(campaign: campaign)
         let variants = Array(try Expander(campaign: campaign, configuration: .init(limit: UInt64(configuration.limit))))
@@ -76,7 +92,7 @@ public struct PreviewRenderer: Sendable {
             for _ in 0..<max(1, configuration.concurrency) { submit() }
             while let rendered = try await group.next() {
                 outputs += rendered
-                progress(outputs.count, total)
+                progress(Progress(done: outputs.count, failed: outputs.count { $0.failure != nil }, total: total))
                 submit()
             }
         }
@@ -102,7 +118,15 @@ public struct PreviewRenderer: Sendable {
                 generated[family] = source
             }
             var draft = CreativeDraft(variant: variant, size: size, image: source)
-            try pipeline.run(&draft, campaign: campaign)
+            do {
+                try pipeline.run(&draft, campaign: campaign)
+            } catch let error as EncodeStep.OverLimit {
+                outputs.append(
+                    Output(
+                        creativeID: draft.id, variantID: variant.id, size: size, path: nil, bytes: 0,
+                        events: draft.events, failure: error.description))
+                continue
+            }
             guard let encoded = draft.encoded else { throw PipelineError("the pipeline did not encode \(size.id)") }
             let path = "\(configuration.output)/\(size.id)/\(draft.id).\(encoded.format.fileExtension)"
             guard FileManager.default.createFile(atPath: path, contents: Data(encoded.bytes)) else {
@@ -111,7 +135,7 @@ public struct PreviewRenderer: Sendable {
             outputs.append(
                 Output(
                     creativeID: draft.id, variantID: variant.id, size: size, path: path, bytes: encoded.bytes.count,
-                    events: draft.events))
+                    events: draft.events, failure: nil))
         }
         return outputs
     }
