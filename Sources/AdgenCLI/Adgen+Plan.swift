@@ -60,6 +60,12 @@ extension Adgen {
                     "  \(size.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(size.width)×\(size.height)  \(size.platform), cut from \(size.family)  \(size.creatives) creatives"
                 )
             }
+            lines.append("")
+            lines.append("generations per distinct prompt (\(plan.provider) generation sizes)")
+            for family in plan.families {
+                lines.append(
+                    "  \(family.name) at \(family.width)×\(family.height) → \(family.sizes.joined(separator: ", "))")
+            }
             for axis in plan.axes {
                 lines.append("")
                 lines.append("axis \(axis.name)")

@@ -54,18 +54,6 @@ public struct PreviewRenderer: Sendable {
         self.configuration = configuration
     }
 
-    /// The generation size of an aspect family: about a megapixel, sides multiples of 64, long side ≥ 1024.
-    public static func generationSize(for family: AspectFamily) -> (width: Int, height: Int) {
-        let area = 1024.0 * 1024.0
-        var width = (area * family.ratio).squareRoot()
-        var height = (area / family.ratio).squareRoot()
-        let scale = max(1, 1024 / max(width, height))
-        width *= scale
-        height *= scale
-        func round64(_ value: Double) -> Int { max(64, Int((value / 64).rounded()) * 64) }
-        return (round64(width), round64(height))
-    }
-
     /// Renders `campaign`; `progress` is called after each variant. A creative that fails (over its byte
     /// limit, say) is reported in its `Output` and the others are still made; errors that would fail every
     /// creative (a broken pipeline, an unwritable folder) are thrown.
@@ -74,7 +62,9 @@ public struct PreviewRenderer: Sendable {
     ) async throws -> [Output] {
         let pipeline = try Pipeline(campaign: campaign)
         let variants = Array(try Expander(campaign: campaign, configuration: .init(limit: UInt64(configuration.limit))))
-        let families = campaign.sizes.map { AspectFamily.best(for: $0) }
+        // The local renderer paints at any size: the shapes of the standard families.
+        let shapes = GenerationShape.supported(provider: provider.id, model: campaign.generation.model)
+        let families = campaign.sizes.map { GenerationShape.best(for: $0, among: shapes) }
         let total = variants.count * campaign.sizes.count
         for size in campaign.sizes {
             try FileManager.default.createDirectory(
@@ -100,16 +90,17 @@ public struct PreviewRenderer: Sendable {
     }
 
     /// One variant at every size: one generation per family, then the pipeline per size.
-    func render(_ variant: Variant, families: [AspectFamily], campaign: Campaign, pipeline: Pipeline) throws -> [Output]
+    func render(_ variant: Variant, families: [GenerationShape], campaign: Campaign, pipeline: Pipeline) throws
+        -> [Output]
     {
-        var generated = [AspectFamily: Image]()
+        var generated = [GenerationShape: Image]()
         var outputs = [Output]()
         for (size, family) in zip(campaign.sizes, families) {
             let source: Image
             if let cached = generated[family] {
                 source = cached
             } else {
-                let (width, height) = Self.generationSize(for: family)
+                let (width, height) = (family.width, family.height)
                 let request = GenerationRequest(
                     prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed, width: width,
                     height: height, model: campaign.generation.model, brandColors: campaign.brand.colors,

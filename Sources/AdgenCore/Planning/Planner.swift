@@ -2,8 +2,8 @@
 public struct Planner: Sendable {
     /// Planning settings.
     public struct Configuration: Sendable {
-        /// The generation aspect families the provider supports.
-        public var families: [AspectFamily] = AspectFamily.standard
+        /// The shapes the provider generates at; nil: those of the campaign's provider and model.
+        public var shapes: [GenerationShape]?
 
         /// The defaults.
         public init() {}
@@ -22,8 +22,12 @@ public struct Planner: Sendable {
         let expander = try Expander(campaign: campaign)
         let space = expander.space
         let statistics = expander.sampled.map { space.statistics(of: $0) } ?? space.statistics()
-        let familyOfSize = campaign.sizes.map { AspectFamily.best(for: $0, among: configuration.families) }
-        let families = Array(Set(familyOfSize)).sorted { $0.ratio < $1.ratio }
+        let shapes =
+            configuration.shapes
+            ?? GenerationShape.supported(provider: campaign.generation.provider, model: campaign.generation.model)
+        let shapeOfSize = campaign.sizes.map { GenerationShape.best(for: $0, among: shapes) }
+        let familyOfSize = shapeOfSize.map(\.family)
+        let families = Array(Set(shapeOfSize)).sorted { $0.family.ratio < $1.family.ratio }
         let variants = Int(clamping: statistics.variants)
         let distinctPrompts = Int(clamping: statistics.distinctPrompts)
         let generations = distinctPrompts * families.count
@@ -46,9 +50,10 @@ public struct Planner: Sendable {
                     id: $0.id, width: $0.width, height: $0.height, platform: $0.platform, family: $1.name,
                     creatives: variants)
             },
-            families: families.map { family in
+            families: families.map { shape in
                 Plan.FamilyCount(
-                    name: family.name, sizes: zip(campaign.sizes, familyOfSize).filter { $0.1 == family }.map(\.0.id),
+                    name: shape.family.name, width: shape.width, height: shape.height,
+                    sizes: zip(campaign.sizes, familyOfSize).filter { $0.1 == shape.family }.map(\.0.id),
                     generations: distinctPrompts)
             },
             provider: campaign.generation.provider,
@@ -85,6 +90,9 @@ public struct Plan: Sendable, Codable, Equatable {
     /// One generation family, the sizes cut from it and its generations.
     public struct FamilyCount: Sendable, Codable, Equatable {
         public var name: String
+        /// The generation size, in pixels.
+        public var width: Int
+        public var height: Int
         public var sizes: [String]
         public var generations: Int
     }

@@ -27,6 +27,32 @@ import Testing
         #expect(plan.estimatedCostUSD == 0)
         #expect(plan.axes.first { $0.name == "headline" }?.values.map(\.count) == [16, 16, 16])
     }
+
+    @Test func familiesAreTheGenerationSizesTheProviderSupports() throws {
+        let campaign = """
+            campaign: plan
+            prompt: "shoe, {warm|cool} light"
+            sizes: [meta-feed, meta-story, iab-leaderboard, iab-skyscraper, linkedin-landscape]
+            generation: { provider: PROVIDER, model: MODEL }
+            """
+        func families(_ provider: String, _ model: String) throws -> [String: String] {
+            let source = campaign.replacingOccurrences(of: "PROVIDER", with: provider)
+                .replacingOccurrences(of: "MODEL", with: model)
+            let plan = try Planner().plan(try CampaignFixture.load(source))
+            #expect(plan.generations == 2 * plan.families.count)
+            return Dictionary(uniqueKeysWithValues: plan.sizes.map { ($0.id, $0.family) })
+        }
+        // gpt-image-1 makes three sizes only: a leaderboard is cut from its widest, a story from its tallest.
+        let openai = try families("openai", "gpt-image-1")
+        #expect(openai["iab-leaderboard"] == "3:2" && openai["meta-story"] == "2:3" && openai["meta-feed"] == "1:1")
+        let local = try families("local", "procedural-v1")
+        #expect(local["iab-leaderboard"] == "4:1" && local["meta-story"] == "9:16" && local["iab-skyscraper"] == "1:3")
+        let replicate = try families("replicate", "black-forest-labs/flux-schnell")
+        #expect(replicate["iab-skyscraper"] == "9:21" && replicate["linkedin-landscape"] == "16:9")
+        for shape in GenerationShape.supported(provider: "local", model: "procedural-v1") {
+            #expect(max(shape.width, shape.height) >= 1024 && shape.width % 64 == 0 && shape.height % 64 == 0)
+        }
+    }
 }
 
 extension PlannerTests {
