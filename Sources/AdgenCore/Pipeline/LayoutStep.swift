@@ -36,7 +36,7 @@ public struct LayoutStep: PipelineStep {
         self.init(template: template, logo: logo)
     }
 
-    public func apply(to draft: inout CreativeDraft, campaign: Campaign) throws {
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
         let copy = Copy(variant: draft.variant, campaign: campaign)
         var canvas = LayoutCanvas(
             image: draft.image, safeZone: draft.size.safeZone,

@@ -1,13 +1,13 @@
 import AdgenImaging
 
-/// A campaign's steps, built from its `pipeline:` list: upscale steps first as given, a crop (attention by
-/// default) before anything that needs the final size, then layout, then an encode (JPEG q85 by default).
+/// A campaign's steps, built from its `pipeline:` list in its order, with a crop (attention by default) added
+/// before the layout when the list has none, and an encode (JPEG q85 by default) last.
 public struct Pipeline: Sendable {
     /// The steps in the order they run.
     public let steps: [any PipelineStep]
 
-    /// Builds the pipeline of `campaign`.
-    public init(campaign: Campaign) throws {
+    /// Builds the pipeline of `campaign`; `backgroundRemovers` (by provider id) serve `remove_background` steps.
+    public init(campaign: Campaign, backgroundRemovers: [String: any BackgroundRemover] = [:]) throws {
         var steps = [any PipelineStep]()
         for spec in campaign.pipeline {
             switch spec.name {
@@ -38,13 +38,19 @@ public struct Pipeline: Sendable {
                 steps.append(
                     EncodeStep(format: format, quality: quality, maxKB: spec.options["max_kb"].flatMap { Int($0) }))
             case "remove_background":
-                throw PipelineError("remove_background runs through a remote provider, which adgen does not have yet")
+                let provider = spec.options["provider"] ?? campaign.generation.provider
+                guard let remover = backgroundRemovers[provider] else {
+                    throw PipelineError(
+                        "remove_background has no remover for provider '\(provider)': background removal runs through a remote model (replicate, fal or http), whose adapters come with the batches work; drop the step to render offline"
+                    )
+                }
+                steps.append(RemoveBackgroundStep(remover: remover))
             default:
                 throw PipelineError("unknown pipeline step '\(spec.name)'")
             }
         }
         if !steps.contains(where: { $0 is CropStep }) {
-            let insertAt = steps.lastIndex { $0 is UpscaleStep }.map { $0 + 1 } ?? 0
+            let insertAt = steps.firstIndex { $0 is LayoutStep || $0 is EncodeStep } ?? steps.count
             steps.insert(CropStep(), at: insertAt)
         }
         if !(steps.last is EncodeStep) {
@@ -55,8 +61,8 @@ public struct Pipeline: Sendable {
     }
 
     /// Runs every step on a draft.
-    public func run(_ draft: inout CreativeDraft, campaign: Campaign) throws {
-        for step in steps { try step.apply(to: &draft, campaign: campaign) }
+    public func run(_ draft: inout CreativeDraft, campaign: Campaign) async throws {
+        for step in steps { try await step.apply(to: &draft, campaign: campaign) }
     }
 }
 

@@ -4,8 +4,8 @@ import AdgenImaging
 public protocol PipelineStep: Sendable {
     /// The step's name in the campaign file.
     var name: String { get }
-    /// Transforms the draft.
-    func apply(to draft: inout CreativeDraft, campaign: Campaign) throws
+    /// Transforms the draft. Async because some steps call a remote service (`remove_background`).
+    func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws
 }
 
 /// `upscale {factor}`: enlarge the generated image (lanczos3) before cropping.
@@ -17,8 +17,40 @@ public struct UpscaleStep: PipelineStep {
     /// Creates the step.
     public init(factor: Double) { self.factor = factor }
 
-    public func apply(to draft: inout CreativeDraft, campaign: Campaign) throws {
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
         draft.image = try draft.image.resized(scale: factor)
+    }
+}
+
+/// Takes the background out of an image, leaving the subject on transparency: the seam behind the
+/// `remove_background` step. Its implementations are remote (a Replicate or fal model, an HTTP endpoint) and come
+/// with the provider adapters.
+public protocol BackgroundRemover: Sendable {
+    /// The provider's id, as named in the step's `provider` option.
+    var id: String { get }
+    /// The image with its background transparent.
+    func removeBackground(from image: Image) async throws -> Image
+}
+
+/// `remove_background {provider, model}`: cut the subject out through a `BackgroundRemover`, then set it on the
+/// brand's light colour, so later steps (crop, layout, encode) see an ordinary opaque image.
+public struct RemoveBackgroundStep: PipelineStep {
+    public let name = "remove_background"
+    /// Who removes the background.
+    public var remover: any BackgroundRemover
+
+    /// Creates the step.
+    public init(remover: any BackgroundRemover) { self.remover = remover }
+
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
+        let cutOut = try await remover.removeBackground(from: draft.image)
+        guard (cutOut.width, cutOut.height) == (draft.image.width, draft.image.height), cutOut.hasAlpha else {
+            throw PipelineError(
+                "\(remover.id) returned a \(cutOut.width)×\(cutOut.height) image\(cutOut.hasAlpha ? "" : " without transparency") for a \(draft.image.width)×\(draft.image.height) one; check the model of the remove_background step"
+            )
+        }
+        let backdrop = LayoutCanvas.Palette(brandColors: campaign.brand.colors).light
+        draft.image = try cutOut.flattened(on: backdrop)
     }
 }
 
@@ -31,7 +63,7 @@ public struct CropStep: PipelineStep {
     /// Creates the step.
     public init(strategy: CropStrategy = .attention) { self.strategy = strategy }
 
-    public func apply(to draft: inout CreativeDraft, campaign: Campaign) throws {
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
         draft.image = try draft.image.filled(width: draft.size.width, height: draft.size.height, strategy: strategy)
     }
 }
@@ -66,7 +98,7 @@ public struct EncodeStep: PipelineStep {
         }
     }
 
-    public func apply(to draft: inout CreativeDraft, campaign: Campaign) throws {
+    public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
         let limit = [maxKB.map { $0 * 1000 }, draft.size.maxBytes].compactMap { $0 }.min()
         var best: EncodedFile?
         // Binary search on quality for the highest that fits.

@@ -77,7 +77,9 @@ public struct PreviewRenderer: Sendable {
                 guard next < variants.count else { return }
                 let variant = variants[next]
                 next += 1
-                group.addTask { try self.render(variant, families: families, campaign: campaign, pipeline: pipeline) }
+                group.addTask {
+                    try await self.render(variant, families: families, campaign: campaign, pipeline: pipeline)
+                }
             }
             for _ in 0..<max(1, configuration.concurrency) { submit() }
             while let rendered = try await group.next() {
@@ -90,7 +92,7 @@ public struct PreviewRenderer: Sendable {
     }
 
     /// One variant at every size: one generation per family, then the pipeline per size.
-    func render(_ variant: Variant, families: [GenerationShape], campaign: Campaign, pipeline: Pipeline) throws
+    func render(_ variant: Variant, families: [GenerationShape], campaign: Campaign, pipeline: Pipeline) async throws
         -> [Output]
     {
         var generated = [GenerationShape: Image]()
@@ -110,7 +112,7 @@ public struct PreviewRenderer: Sendable {
             }
             var draft = CreativeDraft(variant: variant, size: size, image: source)
             do {
-                try pipeline.run(&draft, campaign: campaign)
+                try await pipeline.run(&draft, campaign: campaign)
             } catch let error as EncodeStep.OverLimit {
                 outputs.append(
                     Output(

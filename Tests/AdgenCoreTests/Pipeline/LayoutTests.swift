@@ -19,7 +19,7 @@ import Testing
     }
 
     /// Paints, crops and lays out the campaign's first variant at `size`.
-    static func laidOut(_ campaign: Campaign, size: AdSize) throws -> CreativeDraft {
+    static func laidOut(_ campaign: Campaign, size: AdSize) async throws -> CreativeDraft {
         let variant = try #require(Array(try Expander(campaign: campaign)).first)
         let painted = try Image.decode(
             LocalProvider().paint(
@@ -27,7 +27,7 @@ import Testing
             ).bytes)
         var draft = CreativeDraft(variant: variant, size: size, image: painted)
         let pipeline = try Pipeline(campaign: campaign)
-        for step in pipeline.steps where !(step is EncodeStep) { try step.apply(to: &draft, campaign: campaign) }
+        for step in pipeline.steps where !(step is EncodeStep) { try await step.apply(to: &draft, campaign: campaign) }
         return draft
     }
 
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test(arguments: ["meta-story", "iab-leaderboard", "iab-skyscraper", "320x50", "iab-mrec", "linkedin-landscape"])
-    func everyBoxStaysInsideTheSafeZoneAndTheLogoKeepsItsProportions(_ sizeID: String) throws {
+    func everyBoxStaysInsideTheSafeZoneAndTheLogoKeepsItsProportions(_ sizeID: String) async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         // A 4:1 logo: squeezed into a box of another shape, its drawn box would not be 4:1.
@@ -63,7 +63,7 @@ import Testing
         let file = try folder.write("c.yaml", Self.campaign(logo: ", logo: \(logo)"))
         let campaign = try CampaignLoader().load(path: file)
         let size = try AdSize.resolve(sizeID).get()
-        let draft = try Self.laidOut(campaign, size: size)
+        let draft = try await Self.laidOut(campaign, size: size)
         #expect((draft.image.width, draft.image.height) == (size.width, size.height))
         let roles = Set(draft.boxes.map(\.role))
         #expect(roles.isSuperset(of: ["headline", "cta", "logo"]), "\(roles)")
@@ -73,7 +73,9 @@ import Testing
             #expect(box.y + box.height <= size.height - size.safeZone.bottom, "\(box.role) bottom edge")
         }
         let logoBox = try #require(draft.boxes.first { $0.role == "logo" })
-        #expect(abs(Double(logoBox.width) / Double(logoBox.height) - 4) < 4 * 2 / Double(logoBox.height) + 0.05)
+        let aspect = Double(logoBox.width) / Double(logoBox.height)
+        let tolerance = 8 / Double(logoBox.height) + 0.05
+        #expect(abs(aspect - 4) < tolerance, "the logo is drawn at \(logoBox.width)×\(logoBox.height)")
         // Boxes of text never overlap each other or the button.
         let solid = draft.boxes.filter { ["headline", "offer", "cta", "logo", "brand"].contains($0.role) }
         for (i, a) in solid.enumerated() {
@@ -85,18 +87,18 @@ import Testing
         }
     }
 
-    @Test func textThatCannotFitShrinksToItsFloorThenEndsInAnEllipsisAndIsTagged() throws {
+    @Test func textThatCannotFitShrinksToItsFloorThenEndsInAnEllipsisAndIsTagged() async throws {
         let long = String(repeating: "Run further on every mountain path this spring ", count: 6)
         let campaign = try CampaignFixture.load(Self.campaign(headline: long))
         for sizeID in ["iab-mrec", "320x50"] {
-            let draft = try Self.laidOut(campaign, size: try AdSize.resolve(sizeID).get())
+            let draft = try await Self.laidOut(campaign, size: try AdSize.resolve(sizeID).get())
             #expect(draft.events.contains("text-truncated"), "\(sizeID): \(draft.events)")
             #expect(draft.events.contains("text-shrunk"))
             let headline = try #require(draft.boxes.first { $0.role == "headline" })
             #expect(headline.y + headline.height <= draft.image.height)
         }
         let short = try CampaignFixture.load(Self.campaign(headline: "Run."))
-        let draft = try Self.laidOut(short, size: try AdSize.resolve("iab-mrec").get())
+        let draft = try await Self.laidOut(short, size: try AdSize.resolve("iab-mrec").get())
         #expect(draft.events.isEmpty, "\(draft.events)")
     }
 

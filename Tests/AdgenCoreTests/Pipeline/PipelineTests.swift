@@ -49,7 +49,7 @@ import Testing
         }
     }
 
-    @Test func encodeSearchesTheQualityToFitTheLimitAndSaysWhenItCannot() throws {
+    @Test func encodeSearchesTheQualityToFitTheLimitAndSaysWhenItCannot() async throws {
         let campaign = try CampaignFixture.load(Self.campaign)
         let variant = try #require(Array(try Expander(campaign: campaign)).first)
         let noisy = try Image.text(
@@ -59,13 +59,13 @@ import Testing
         var draft = CreativeDraft(variant: variant, size: try AdSize.resolve("600x600").get(), image: noisy)
         let unlimited = try noisy.encoded(EncodeOptions(format: .jpeg, quality: 90)).count
         let limitKB = unlimited * 6 / 10 / 1000
-        try EncodeStep(format: .jpeg, quality: 90, maxKB: limitKB).apply(to: &draft, campaign: campaign)
+        try await EncodeStep(format: .jpeg, quality: 90, maxKB: limitKB).apply(to: &draft, campaign: campaign)
         let encoded = try #require(draft.encoded)
         #expect(encoded.bytes.count <= limitKB * 1000)
         #expect(encoded.quality < 90 && encoded.quality >= EncodeStep.minimumQuality)
         #expect(draft.events.contains("quality-lowered"))
         do {
-            try EncodeStep(format: .jpeg, quality: 90, maxKB: 1).apply(to: &draft, campaign: campaign)
+            try await EncodeStep(format: .jpeg, quality: 90, maxKB: 1).apply(to: &draft, campaign: campaign)
             Issue.record("1 KB is impossible")
         } catch let error as EncodeStep.OverLimit {
             #expect(error.description.contains("over the 1000-byte limit"))
@@ -80,5 +80,54 @@ import Testing
         let bad = try CampaignFixture.load(
             "campaign: p\nprompt: x\nsizes: [meta-feed]\npipeline: [ { crop: { strategy: middle } } ]\n")
         #expect(throws: PipelineError.self) { try Pipeline(campaign: bad) }
+    }
+}
+
+/// Keeps a centred disc and clears the rest: a stand-in with a known answer for the remote models that serve
+/// `remove_background` once the provider adapters exist.
+struct DiscRemover: BackgroundRemover {
+    let id = "disc"
+    var wrongSize = false
+
+    func removeBackground(from image: Image) async throws -> Image {
+        let (width, height) = wrongSize ? (image.width / 2, image.height) : (image.width, image.height)
+        let disc = try Image.svg(
+            """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)">\
+            <circle cx="\(width / 2)" cy="\(height / 2)" r="\(min(width, height) / 4)" fill="#FF0000"/></svg>
+            """)
+        return disc
+    }
+}
+
+extension PipelineTests {
+    @Test func removeBackgroundSetsTheCutOutOnTheBrandsLightColourAndNeedsARemover() async throws {
+        let source = """
+            campaign: p
+            brand: { name: Acme, colors: ["#FF5A1F", "#1F2937", "#F5F1E8"] }
+            prompt: x
+            sizes: [meta-feed]
+            pipeline: [remove_background, { encode: png }]
+            """
+        let campaign = try CampaignFixture.load(source)
+        #expect {
+            try Pipeline(campaign: campaign)
+        } throws: { error in
+            "\(error)".contains("remove_background has no remover for provider 'local'")
+        }
+        let pipeline = try Pipeline(campaign: campaign, backgroundRemovers: ["local": DiscRemover()])
+        #expect(pipeline.steps.map(\.name) == ["remove_background", "crop", "encode"])
+        let variant = try #require(Array(try Expander(campaign: campaign)).first)
+        let photo = try Image.solid(width: 400, height: 400, color: RGBA(red: 0, green: 90, blue: 200))
+        var draft = CreativeDraft(variant: variant, size: try AdSize.resolve("meta-feed").get(), image: photo)
+        try await RemoveBackgroundStep(remover: DiscRemover()).apply(to: &draft, campaign: campaign)
+        #expect(!draft.image.hasAlpha)
+        let corner = try draft.image.cropped(x: 0, y: 0, width: 10, height: 10).statistics()
+        #expect(corner.prefix(3).map { Int($0.mean.rounded()) } == [0xF5, 0xF1, 0xE8], "the brand's light colour")
+        let centre = try draft.image.cropped(x: 195, y: 195, width: 10, height: 10).statistics()
+        #expect(centre.prefix(3).map { Int($0.mean.rounded()) } == [255, 0, 0], "the subject")
+        await #expect(throws: PipelineError.self) {
+            try await RemoveBackgroundStep(remover: DiscRemover(wrongSize: true)).apply(to: &draft, campaign: campaign)
+        }
     }
 }
