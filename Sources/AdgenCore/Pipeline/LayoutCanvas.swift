@@ -222,7 +222,7 @@ struct LayoutCanvas {
     /// A rounded button in the fill colour, sized to its label unless it is full width, with the label centred
     /// in white or the dark colour, whichever contrasts more with the fill.
     mutating func button(_ label: String, _ element: LayoutTemplate.Element, in box: Rect) throws {
-        let buttonHeight = min(box.height, max(30, min(width, height) / 10))
+        let buttonHeight = min(box.height, max(30, min(width, height) / 10, box.width / 5))
         let padding = max(6, buttonHeight * 45 / 100)
         let fill = palette.resolve(element.fill ?? .accent)
         let ink =

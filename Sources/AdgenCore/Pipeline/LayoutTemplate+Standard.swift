@@ -12,15 +12,25 @@ extension LayoutTemplate {
           Brand and headline at the top on a scrim, the call-to-action button at the bottom, the picture's
           subject left clear in the middle; one row on banners, a stack on skyscrapers.
         arrangements:
-          # Leaderboards, mobile banners, billboards (728x90, 320x50, 970x250): one row.
+          # Leaderboards and mobile banners (728x90, 320x50, 468x60): one row.
           - name: row
-            aspect: { min: 2.9 }
+            aspect: { min: 5 }
             margin: 0.14
             elements:
               - shade: { opacity: 0.55 }
               - logo: { box: [0, 0.1, 0.15, 0.8], valign: middle }
               - headline: { box: [0.18, 0, 0.53, 1], lines: 1, valign: middle }
               - cta: { box: [0.73, 0.08, 0.27, 0.84], align: right, valign: middle }
+
+          # Billboards and wide banners (970x250, 3:1): logo and a two-line headline on the left, the button right.
+          - name: billboard
+            aspect: { min: 2.9 }
+            margin: 0.1
+            elements:
+              - shade: { opacity: 0.5 }
+              - logo: { box: [0, 0, 0.3, 0.22] }
+              - headline: { box: [0, 0.3, 0.42, 0.7], lines: 2, valign: middle }
+              - cta: { box: [0.7, 0.2, 0.3, 0.6], align: right, valign: middle }
 
           # Landscape link ads (1200x628, 16:9): copy down the left, the picture on the right.
           - name: landscape
@@ -52,7 +62,7 @@ extension LayoutTemplate {
               - scrim: { edge: bottom, extent: 0.3 }
               - logo: { box: [0, 0, 0.42, 0.08] }
               - headline: { box: [0, 0.11, 0.92, 0.25], lines: 3 }
-              - offer: { box: [0, 0.38, 0.7, 0.07], flow: true }
+              - offer: { box: [0, 0.38, 0.8, 0.1], lines: 2, flow: true }
               - cta: { box: [0, 0.86, 0.62, 0.14], valign: bottom }
               - bar: { edge: bottom, thickness: 0.012 }
         """#

@@ -36,11 +36,12 @@ import Testing
         let builtIn = try #require(LayoutTemplate.builtInSources["standard"])
         #expect(builtIn + "\n" == file, "run python3 scripts/embed-layouts.py after editing standard.yaml")
         let template = try #require(LayoutTemplate.builtIn(named: "standard"))
-        #expect(template.arrangements.map(\.name) == ["row", "landscape", "stack", "panel"])
+        #expect(template.arrangements.map(\.name) == ["row", "billboard", "landscape", "stack", "panel"])
     }
 
     @Test(arguments: [
-        ("iab-leaderboard", "row"), ("320x50", "row"), ("linkedin-landscape", "landscape"),
+        ("iab-leaderboard", "row"), ("320x50", "row"), ("iab-billboard", "billboard"),
+        ("linkedin-landscape", "landscape"),
         ("iab-skyscraper", "stack"), ("meta-story", "panel"), ("meta-feed", "panel"), ("iab-mrec", "panel"),
     ])
     func eachSizeGetsTheArrangementForItsShape(_ sizeID: String, _ arrangement: String) throws {
@@ -49,7 +50,9 @@ import Testing
         #expect(template.arrangement(width: size.width, height: size.height).name == arrangement)
     }
 
-    @Test(arguments: ["meta-story", "iab-leaderboard", "iab-skyscraper", "320x50", "iab-mrec", "linkedin-landscape"])
+    @Test(arguments: [
+        "meta-story", "iab-leaderboard", "iab-skyscraper", "320x50", "iab-mrec", "linkedin-landscape", "iab-billboard",
+    ])
     func everyBoxStaysInsideTheSafeZoneAndTheLogoKeepsItsProportions(_ sizeID: String) async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
