@@ -39,7 +39,12 @@ public final class Image: @unchecked Sendable {
         guard !bytes.isEmpty else { throw ImagingError(.decode, "the image is empty (0 bytes)") }
         let lazy = bytes.withUnsafeBytes { adgen_load_buffer($0.baseAddress, $0.count) }
         guard let lazy else {
-            throw ImagingError(.decode, "not a readable image: \(Vips.lastError())")
+            let reason = Vips.lastError()
+            throw ImagingError(
+                .decode,
+                reason.isEmpty
+                    ? "its bytes are not an image format libvips reads (PNG, JPEG, WebP, AVIF, GIF, TIFF, SVG)"
+                    : "not a readable image: \(reason)")
         }
         let header = Image(owning: lazy)
         guard header.width * header.height <= limits.maxPixels else {

@@ -120,6 +120,32 @@ import Testing
         #expect(result.standardOutput.contains("250/0/340/0"))
     }
 
+    @Test func renderWritesEveryCreativeItCanAndNamesTheOnesThatFailWithExit3() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        // 8 KB holds a 320x50 JPEG, never a 1200x1200 one.
+        try folder.write(
+            "cli.yaml",
+            Self.campaign.replacingOccurrences(
+                of: "sizes: [meta-feed, iab-mrec, 1080x1920]", with: "sizes: [320x50, 1200x1200]")
+                + "\npipeline: [layout, { encode: { format: jpeg, quality: 85, max_kb: 8 } }]\n")
+        let result = try AdgenProcess.run(["render", "cli.yaml", "--out", "out", "--limit", "2"], in: folder.path)
+        #expect(result.status == 3, "\(result.standardError)")
+        #expect(result.standardError.contains("rendered 2 creatives of 2 variants"))
+        #expect(result.standardError.contains("2 failed:"))
+        #expect(result.standardError.contains("1200x1200/"))
+        #expect(result.standardError.contains("over the 8000-byte limit"))
+        let written = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/320x50")
+        #expect(written.count == 2 && written.allSatisfy { $0.hasSuffix(".jpg") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/1200x1200").isEmpty)
+    }
+
+    @Test func fontsListsTheInstalledFamilies() throws {
+        let result = try AdgenProcess.run(["fonts"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.split(separator: "\n").contains("DejaVu Sans"))
+    }
+
     @Test func usageErrorsExit64() throws {
         let result = try AdgenProcess.run(["expand"])
         #expect(result.status == 64)

@@ -36,7 +36,17 @@ extension CampaignDecoder {
                 if let path = string(value, "brand.logo") {
                     let resolved = resolve(path)
                     if FileManager.default.fileExists(atPath: resolved) {
-                        brand.logo = resolved
+                        do {
+                            let bytes = try CampaignLoader.read(resolved, maxBytes: 20 << 20, location: nil)
+                            _ = try Image.decode(bytes)
+                            brand.logo = resolved
+                        } catch let error as ImagingError {
+                            self.error(
+                                value, "the logo \(path) cannot be used: \(error.message)",
+                                hint: "use a PNG, JPEG, WebP or SVG file")
+                        } catch {
+                            self.error(value, "the logo \(path) cannot be read: \(error)")
+                        }
                     } else {
                         error(
                             value, "logo file not found: \(path)",

@@ -27,6 +27,9 @@ import Testing
         Case(file: "brief-typo-in-template.yaml", line: 7, column: 25, says: "did you mean 'product'?"),
         Case(file: "colon-in-plain-value.yaml", line: 9, column: 18, says: "quote text that contains ': '"),
         Case(file: "comments-only.yaml", line: 1, column: 1, says: "the file is empty"),
+        Case(
+            file: "corrupt-logo.yaml", line: 2, column: 49,
+            says: "the logo assets/truncated-logo.png cannot be used: the image could not be decoded"),
         Case(file: "duplicate-key.yaml", line: 9, column: 1, says: "duplicate key 'sizes'"),
         Case(file: "empty-axis.yaml", line: 6, column: 10, says: "axis 'style' has no values"),
         Case(file: "empty.yaml", line: 1, column: 1, says: "the file is empty"),
@@ -34,6 +37,7 @@ import Testing
         Case(file: "exclude-unknown-value.yaml", line: 10, column: 17, says: "did you mean 'trail runners'?"),
         Case(file: "max-variants-wrong-type.yaml", line: 9, column: 15, says: "must be a whole number"),
         Case(file: "missing-required.yaml", line: 1, column: 1, says: "missing key 'prompt'"),
+        Case(file: "missing-font.yaml", line: 4, column: 9, says: "font 'Helvetica Neue' is not installed"),
         Case(file: "missing-wildcard.yaml", line: 7, column: 59, says: "did you mean __lighting__?"),
         Case(file: "negative-seeds.yaml", line: 9, column: 22, says: "between 1 and 1000"),
         Case(file: "non-utf8.yaml", line: 3, column: 22, says: "invalid UTF-8 byte 0xE9"),
