@@ -27,6 +27,11 @@ extension Adgen {
         @Option(help: "How many variants to render (each at every size).")
         var limit: Int = 8
 
+        /// Tags worth counting in the summary.
+        static let reportedTags: Set<String> = [
+            "text-shrunk", "text-truncated", "quality-lowered", "near-duplicate", "below-min-score",
+        ]
+
         /// `rendering 12/48 · 3.1/s · ETA 12 s · 1 failed`
         static func progressLine(_ progress: PreviewRenderer.Progress, seconds: Double) -> String {
             let rate = seconds > 0 ? Double(progress.done) / seconds : 0
@@ -70,18 +75,33 @@ extension Adgen {
             var errors = StreamWriter.standardError()
             if interactive { errors.write("\r\u{1B}[K") }
             let failed = outputs.filter { $0.failure != nil }
+            let dropped = outputs.filter { $0.dropped != nil }
+            let written = outputs.count - failed.count - dropped.count
             let variants = Set(outputs.map(\.variantID)).count
             errors.writeLine(
-                "rendered \(outputs.count - failed.count) creatives of \(variants) variants in \(String(format: "%.1f", seconds)) s to \(out)"
+                "rendered \(written) creatives of \(variants) variants in \(String(format: "%.1f", seconds)) s to \(out)"
                     + (failed.isEmpty ? "" : "; \(failed.count) failed:"))
             for output in failed {
                 errors.writeLine("  \(output.size.id)/\(output.creativeID): \(output.failure ?? "")")
             }
-            let events = outputs.flatMap(\.events).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            let cards = outputs.compactMap { output in output.scorecard.map { (output, $0) } }
+            if let lowest = cards.min(by: { $0.1.total < $1.1.total }) {
+                let mean = cards.reduce(0) { $0 + $1.1.total } / Double(cards.count)
+                errors.writeLine(
+                    "scores: mean \(String(format: "%.2f", mean)), lowest \(String(format: "%.2f", lowest.1.total)) (\(lowest.0.size.id)/\(lowest.0.creativeID): "
+                        + (lowest.1.checks.filter { $0.passed == false }.map(\.reason).first ?? "no failed check") + ")"
+                )
+            }
+            for output in dropped {
+                errors.writeLine("  dropped \(output.size.id)/\(output.creativeID): \(output.dropped ?? "")")
+            }
+            let tagged = cards.flatMap(\.1.tags).filter { Self.reportedTags.contains($0) }
+            let events = tagged.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
             if !events.isEmpty {
                 let listed = events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 errors.writeLine("tags: \(listed)")
             }
+            errors.writeLine("scores and tags of every creative: \(out)/scores.jsonl")
             errors.flush()
             if !failed.isEmpty { throw Exit.someFailed }
         }

@@ -15,7 +15,9 @@ struct Adgen: AsyncParsableCommand {
             deterministic drafts for demos and tests, not model output.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Expand.self, PlanCommand.self, Render.self, Sizes.self, FontsCommand.self]
+        subcommands: [
+            Validate.self, Expand.self, PlanCommand.self, Render.self, Score.self, Sizes.self, FontsCommand.self,
+        ]
     )
 
     /// Runs the command, mapping failures to the documented exit codes: usage errors 64, bad input 65 (thrown

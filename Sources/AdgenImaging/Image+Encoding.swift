@@ -7,6 +7,18 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
     /// The file extension.
     public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
 
+    /// The format of encoded bytes, from their signature; nil for other formats.
+    public static func detect(_ bytes: [UInt8]) -> ImageFormat? {
+        func starts(_ signature: [UInt8], at offset: Int = 0) -> Bool {
+            bytes.count >= offset + signature.count && Array(bytes[offset..<(offset + signature.count)]) == signature
+        }
+        if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if starts([0x89, 0x50, 0x4E, 0x47]) { return .png }
+        if starts(Array("RIFF".utf8)), starts(Array("WEBP".utf8), at: 8) { return .webp }
+        if starts(Array("ftypavif".utf8), at: 4) || starts(Array("ftypavis".utf8), at: 4) { return .avif }
+        return nil
+    }
+
     /// Whether this libvips build can write the format (AVIF needs libheif with an AV1 encoder).
     public var isAvailable: Bool {
         _ = Vips.started

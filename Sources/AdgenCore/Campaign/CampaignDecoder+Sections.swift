@@ -480,7 +480,8 @@ extension CampaignDecoder {
                 }
             case "dedupe": settings.dedupe = bool(value, "scoring.dedupe") ?? false
             case "weights":
-                for (name, _, weight) in mapping(value, "scoring.weights") ?? [] {
+                let weighted = Scorer.checkNames.filter { $0 != "spec" }
+                for (name, _, weight) in mapping(value, "scoring.weights", allowed: weighted) ?? [] {
                     if let number = number(weight, "scoring.weights.\(name)", range: 0...100) {
                         settings.weights[name] = number
                     }

@@ -36,6 +36,19 @@ public struct LayoutBox: Sendable, Hashable, Codable {
     public var height: Int
     /// The text colour, for text boxes (`#RRGGBB`).
     public var color: String?
+    /// The text's font size in pixels (its em), for text boxes.
+    public var textSize: Int?
+
+    /// Creates a box.
+    public init(role: String, x: Int, y: Int, width: Int, height: Int, color: String?, textSize: Int? = nil) {
+        self.role = role
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.color = color
+        self.textSize = textSize
+    }
 }
 
 /// An encoded creative file.

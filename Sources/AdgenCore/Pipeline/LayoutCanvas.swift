@@ -121,7 +121,7 @@ struct LayoutCanvas {
             case .shade:
                 try shade(element)
             case .scrim:
-                try scrim(element)
+                try scrim(element, area: area)
             case .bar:
                 let thickness = barThickness(element)
                 let y: Int
@@ -162,20 +162,25 @@ struct LayoutCanvas {
         image = try image.composited(Image.solid(width: width, height: height, color: color), x: 0, y: 0)
     }
 
-    /// A gradient from a canvas edge, strongest at the edge. Rendered one narrow column wide and stretched, so
-    /// its cost does not grow with the canvas width.
-    mutating func scrim(_ element: LayoutTemplate.Element) throws {
-        let reach = min(height, Int((Double(height) * element.extent).rounded()))
+    /// A gradient from a canvas edge, strongest at the edge: it holds most of its strength over the first half
+    /// of its reach, then fades out, so text on it reads. Its reach is measured into the safe area, so the
+    /// same template covers the same copy on a story (with its 250 px top zone) and on a square. Rendered one
+    /// narrow column wide and stretched, so its cost does not grow with the canvas width.
+    mutating func scrim(_ element: LayoutTemplate.Element, area: Rect) throws {
+        let into = Int((Double(area.height) * element.extent).rounded())
+        let reach = min(height, element.edge == .top ? area.y + into : height - (area.y + area.height - into))
         guard reach > 0, element.opacity > 0 else { return }
         let color = palette.resolve(element.color ?? .dark)
-        let (first, last) = element.edge == .top ? (element.opacity, 0.0) : (0.0, element.opacity)
+        let strong = element.opacity
+        let stops =
+            element.edge == .top
+            ? [(0.0, strong), (0.5, strong * 0.9), (1.0, 0.0)] : [(0.0, 0.0), (0.5, strong * 0.9), (1.0, strong)]
         let column = 8
         let gradient = try Image.svg(
             """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(column)" height="\(reach)"><defs>\
             <linearGradient id="s" x1="0" y1="0" x2="0" y2="1">\
-            <stop offset="0" stop-color="\(color.hex)" stop-opacity="\(first)"/>\
-            <stop offset="1" stop-color="\(color.hex)" stop-opacity="\(last)"/>\
+            \(stops.map { "<stop offset=\"\($0.0)\" stop-color=\"\(color.hex)\" stop-opacity=\"\($0.1)\"/>" }.joined())\
             </linearGradient></defs><rect width="\(column)" height="\(reach)" fill="url(#s)"/></svg>
             """)
         let stretched = try gradient.resized(scale: Double(width) / Double(column), verticalScale: 1)
@@ -213,10 +218,25 @@ struct LayoutCanvas {
                 text, in: box, lines: element.lines, minScale: element.minScale, alignment: element.align,
                 mayTruncate: mayTruncate)
         else { return }
-        let ink = try fitted.coloured(colour)
+        let ink = try fitted.mask.coloured(colour)
         let (x, y) = Self.align(width: ink.width, height: ink.height, in: box, element)
+        if element.shadow {
+            // A soft shadow in the opposite tone lifts the text off busy parts of the picture.
+            var shade = colour.luminance > 0.4 ? palette.dark : Palette.white
+            shade.alpha = 150
+            let spread = max(2, fitted.size / 8)
+            let shadow = try fitted.mask.coloured(shade)
+                .extended(
+                    toWidth: ink.width + 4 * spread, height: ink.height + 4 * spread, x: 2 * spread, y: 2 * spread
+                )
+                .blurred(sigma: Double(spread) / 1.5)
+            image = try image.composited(shadow, x: x - 2 * spread, y: y - 2 * spread + spread / 3)
+        }
         image = try image.composited(ink, x: x, y: y)
-        boxes.append(LayoutBox(role: role, x: x, y: y, width: ink.width, height: ink.height, color: colour.hex))
+        boxes.append(
+            LayoutBox(
+                role: role, x: x, y: y, width: ink.width, height: ink.height, color: colour.hex,
+                textSize: fitted.size))
     }
 
     /// A rounded button in the fill colour, sized to its label unless it is full width, with the label centred
@@ -233,7 +253,7 @@ struct LayoutCanvas {
             return
         }
         let buttonWidth =
-            element.fullWidth ? box.width : min(box.width, max(buttonHeight * 5 / 2, text.width + 2 * padding))
+            element.fullWidth ? box.width : min(box.width, max(buttonHeight * 5 / 2, text.mask.width + 2 * padding))
         let radius = Double(buttonHeight) * element.radius
         let shape = try Image.svg(
             """
@@ -242,10 +262,12 @@ struct LayoutCanvas {
             """)
         let (x, y) = Self.align(width: buttonWidth, height: buttonHeight, in: box, element)
         image = try image.composited(shape, x: x, y: y)
-        let coloured = try text.coloured(ink)
+        let coloured = try text.mask.coloured(ink)
         image = try image.composited(
             coloured, x: x + (buttonWidth - coloured.width) / 2, y: y + (buttonHeight - coloured.height) / 2)
-        boxes.append(LayoutBox(role: "cta", x: x, y: y, width: buttonWidth, height: buttonHeight, color: ink.hex))
+        boxes.append(
+            LayoutBox(
+                role: "cta", x: x, y: y, width: buttonWidth, height: buttonHeight, color: ink.hex, textSize: text.size))
     }
 
     // MARK: Fitting text
@@ -257,7 +279,7 @@ struct LayoutCanvas {
     mutating func fit(
         _ text: String, in box: Rect, lines: Int, minScale: Double, alignment: LayoutTemplate.Alignment,
         mayTruncate: Bool = true
-    ) throws -> Image? {
+    ) throws -> FittedText? {
         let textAlignment: TextAlignment =
             switch alignment {
             case .left: .leading
@@ -274,13 +296,14 @@ struct LayoutCanvas {
         }
         func fits(_ mask: Image) -> Bool { mask.width <= box.width && mask.height <= box.height }
 
+        func sized(_ mask: Image, dpi: Int) -> FittedText { FittedText(mask: mask, size: nominal * dpi / 72) }
         let natural = try render(text, dpi: 72)
-        if fits(natural.mask) { return natural.mask }
+        if fits(natural.mask) { return sized(natural.mask, dpi: 72) }
         let floorDPI = max(1, Int((72 * max(minScale, 6.0 / Double(nominal))).rounded(.up)))
         let fitted = try render(text, dpi: 72, autofit: true)
         if fitted.dpi >= floorDPI, fitted.dpi <= 72, fits(fitted.mask) {
             if fitted.dpi < 72 * 85 / 100 { note("text-shrunk") }
-            return fitted.mask
+            return sized(fitted.mask, dpi: fitted.dpi)
         }
         // At the floor size it still does not fit: keep the longest prefix that does, with an ellipsis.
         guard mayTruncate else { return nil }
@@ -305,7 +328,13 @@ struct LayoutCanvas {
             best = try best.cropped(
                 x: 0, y: 0, width: min(best.width, box.width), height: min(best.height, box.height))
         }
-        return best
+        return sized(best, dpi: floorDPI)
+    }
+
+    /// A fitted text mask and its font size in pixels.
+    struct FittedText {
+        var mask: Image
+        var size: Int
     }
 
     mutating func note(_ event: String) {

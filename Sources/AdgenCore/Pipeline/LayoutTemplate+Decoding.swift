@@ -45,7 +45,7 @@ struct LayoutDecoder: YAMLDecoding {
     static let topLevelKeys = ["layout", "description", "font", "arrangements"]
     static let arrangementKeys = ["name", "aspect", "margin", "elements"]
     static let boxKeys = ["box", "align", "valign"]
-    static let textKeys = boxKeys + ["lines", "min_scale", "color", "flow"]
+    static let textKeys = boxKeys + ["lines", "min_scale", "color", "flow", "shadow"]
 
     /// The options each kind of element takes.
     static let elementKeys: [LayoutTemplate.Kind: [String]] = [
@@ -196,6 +196,7 @@ struct LayoutDecoder: YAMLDecoding {
                 case "radius": element.radius = number(value, "radius", range: 0...0.5) ?? element.radius
                 case "full_width": element.fullWidth = bool(value, "full_width") ?? element.fullWidth
                 case "flow": element.flow = bool(value, "flow") ?? element.flow
+                case "shadow": element.shadow = bool(value, "shadow") ?? element.shadow
                 case "fallback": element.fallbackToName = bool(value, "fallback") ?? element.fallbackToName
                 default: break
                 }

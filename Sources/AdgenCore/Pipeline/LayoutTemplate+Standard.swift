@@ -36,7 +36,7 @@ extension LayoutTemplate {
           - name: landscape
             aspect: { min: 1.45 }
             elements:
-              - scrim: { edge: top, extent: 0.62 }
+              - scrim: { edge: top, extent: 0.8 }
               - scrim: { edge: bottom, extent: 0.35 }
               - logo: { box: [0, 0, 0.26, 0.1] }
               - headline: { box: [0, 0.15, 0.62, 0.38], lines: 2 }
@@ -48,7 +48,7 @@ extension LayoutTemplate {
           - name: stack
             aspect: { max: 0.52 }
             elements:
-              - scrim: { edge: top, extent: 0.55 }
+              - scrim: { edge: top, extent: 0.7 }
               - scrim: { edge: bottom, extent: 0.3 }
               - logo: { box: [0, 0, 1, 0.07] }
               - headline: { box: [0, 0.1, 1, 0.32], lines: 4 }
@@ -58,7 +58,7 @@ extension LayoutTemplate {
           # Everything else: squares, portraits, stories, rectangles (1:1, 4:5, 9:16, 300x250).
           - name: panel
             elements:
-              - scrim: { edge: top, extent: 0.5 }
+              - scrim: { edge: top, extent: 0.66 }
               - scrim: { edge: bottom, extent: 0.3 }
               - logo: { box: [0, 0, 0.42, 0.08] }
               - headline: { box: [0, 0.11, 0.92, 0.25], lines: 3 }

@@ -55,8 +55,11 @@ public struct LayoutTemplate: Sendable, Hashable {
         public var opacity: Double = 0.8
         /// `scrim`, `bar`: the canvas edge it sits on.
         public var edge: Edge = .top
-        /// `scrim`: how far it reaches from its edge, as a share of the canvas height.
+        /// `scrim`: how far it reaches from its canvas edge into the safe area, as a share of the safe area's
+        /// height.
         public var extent: Double = 0.4
+        /// Text: a soft shadow in the opposite tone behind the glyphs.
+        public var shadow: Bool = true
         /// `bar`: its thickness as a share of the canvas' short side.
         public var thickness: Double = 0.02
         /// `cta`: corner radius as a share of the button height (0.5: a pill).

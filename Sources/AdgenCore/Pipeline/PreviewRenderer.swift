@@ -25,6 +25,8 @@ public struct PreviewRenderer: Sendable {
     public struct Output: Sendable {
         public var creativeID: String
         public var variantID: String
+        /// The variant.
+        public var variant: Variant
         public var size: AdSize
         /// The file written; nil when the creative failed.
         public var path: String?
@@ -33,6 +35,10 @@ public struct PreviewRenderer: Sendable {
         public var events: [String]
         /// Why the creative could not be made (e.g. over its byte limit); the other creatives are still made.
         public var failure: String?
+        /// Its scores and tags.
+        public var scorecard: Scorecard?
+        /// Why it was dropped after scoring (`scoring.below_min: drop`, `scoring.dedupe`); its file is removed.
+        public var dropped: String?
     }
 
     /// How far a render has got.
@@ -88,7 +94,9 @@ public struct PreviewRenderer: Sendable {
                 submit()
             }
         }
-        return outputs.sorted { ($0.variantID, $0.size.id) < ($1.variantID, $1.size.id) }
+        outputs.sort { ($0.variantID, $0.size.id) < ($1.variantID, $1.size.id) }
+        try judge(&outputs, campaign: campaign)
+        return outputs
     }
 
     /// One variant at every size: one generation per family, then the pipeline per size.
@@ -116,19 +124,25 @@ public struct PreviewRenderer: Sendable {
             } catch let error as EncodeStep.OverLimit {
                 outputs.append(
                     Output(
-                        creativeID: draft.id, variantID: variant.id, size: size, path: nil, bytes: 0,
+                        creativeID: draft.id, variantID: variant.id, variant: variant, size: size, path: nil, bytes: 0,
                         events: draft.events, failure: error.description))
                 continue
             }
             guard let encoded = draft.encoded else { throw PipelineError("the pipeline did not encode \(size.id)") }
+            let scorecard = try scorer(for: campaign).score(
+                Scorer.Input(
+                    image: try Image.decode(encoded.bytes), size: size, bytes: encoded.bytes.count,
+                    format: encoded.format, boxes: draft.boxes, brandColors: campaign.brand.colors,
+                    tags: Self.tags(of: variant, events: draft.events, campaign: campaign)))
             let path = "\(configuration.output)/\(size.id)/\(draft.id).\(encoded.format.fileExtension)"
             guard FileManager.default.createFile(atPath: path, contents: Data(encoded.bytes)) else {
                 throw PipelineError("cannot write \(path); check the output folder's permissions")
             }
             outputs.append(
                 Output(
-                    creativeID: draft.id, variantID: variant.id, size: size, path: path, bytes: encoded.bytes.count,
-                    events: draft.events, failure: nil))
+                    creativeID: draft.id, variantID: variant.id, variant: variant, size: size, path: path,
+                    bytes: encoded.bytes.count,
+                    events: draft.events, failure: nil, scorecard: scorecard))
         }
         return outputs
     }

@@ -1,0 +1,378 @@
+import AdgenImaging
+import Foundation
+
+/// Scores a final creative on its pixels — spec, legibility, safe zone, text coverage, sharpness,
+/// colourfulness, brand fit — and tags it; `markNearDuplicates` adds novelty across a batch. Each check records
+/// its value, threshold, verdict and a one-line reason. The image is decoded once and every check reads one
+/// shared downsampled raster.
+public struct Scorer: Sendable {
+    /// Weights and thresholds.
+    public struct Configuration: Sendable {
+        /// Weights by check name (`spec` is a gate, not weighted). The campaign's `scoring.weights` override these.
+        public var weights: [String: Double] = Scorer.defaultWeights
+        /// The long side of the working raster.
+        public var workingSide = 512
+        /// Creatives of one size whose hashes differ in at most this many bits are near-duplicates (validated in
+        /// `docs/scoring.md`: recompressed or resized copies differ by ≤ 4 bits, different variants by ≥ 12).
+        public var duplicateDistance = 8
+        /// Sharpness: the Laplacian variance (luma, at the working resolution) that scores 1.
+        public var sharpnessThreshold = 100.0
+        /// Colourfulness that scores 1 (Hasler–Süsstrunk "moderately colourful").
+        public var colourfulnessThreshold = 33.0
+        /// Share of the canvas text may cover before it is flagged.
+        public var textCoverageLimit = 0.20
+        /// Brand fit: the share of dominant-colour mass near a brand colour that scores 1.
+        public var brandFitThreshold = 0.20
+        /// ΔE2000 under which a colour counts as a brand colour.
+        public var brandColorDistance = 10.0
+
+        /// The defaults.
+        public init() {}
+
+        /// The defaults with `weights` merged in.
+        public init(weights: [String: Double]) {
+            self.weights.merge(weights) { _, new in new }
+        }
+    }
+
+    /// The documented default weights.
+    public static let defaultWeights: [String: Double] = [
+        "legibility": 0.30, "safe_zone": 0.15, "text_coverage": 0.10, "sharpness": 0.15, "colourfulness": 0.10,
+        "brand_fit": 0.10, "novelty": 0.10,
+    ]
+
+    /// The check names, in the order scorecards list them.
+    public static let checkNames = [
+        "spec", "legibility", "safe_zone", "text_coverage", "sharpness", "colourfulness", "brand_fit", "novelty",
+    ]
+
+    /// What a creative is scored on.
+    public struct Input: Sendable {
+        /// The final pixels.
+        public var image: Image
+        /// The size it was made for.
+        public var size: AdSize
+        /// The encoded file's length and format, when it was encoded.
+        public var bytes: Int?
+        public var format: ImageFormat?
+        /// The layout's text and logo boxes; nil when unknown (an image made elsewhere): text checks are skipped.
+        public var boxes: [LayoutBox]?
+        /// Brand colours, `#RRGGBB`.
+        public var brandColors: [String] = []
+        /// Extra tags: axis values, text-fit events, provider, model, seed.
+        public var tags: [String] = []
+
+        /// Creates an input.
+        public init(
+            image: Image, size: AdSize, bytes: Int? = nil, format: ImageFormat? = nil, boxes: [LayoutBox]? = nil,
+            brandColors: [String] = [], tags: [String] = []
+        ) {
+            self.image = image
+            self.size = size
+            self.bytes = bytes
+            self.format = format
+            self.boxes = boxes
+            self.brandColors = brandColors
+            self.tags = tags
+        }
+    }
+
+    /// The settings.
+    public var configuration: Configuration
+
+    /// Creates a scorer.
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+    }
+
+    /// Scores one creative (novelty is skipped until `markNearDuplicates` sees the batch).
+    public func score(_ input: Input) throws -> Scorecard {
+        let image = input.image
+        let scale = min(1, Double(configuration.workingSide) / Double(max(image.width, image.height, 1)))
+        let working = scale < 1 ? try image.resized(scale: scale) : image
+        let raster = try Raster(working)
+        let factor = (x: Double(raster.width) / Double(image.width), y: Double(raster.height) / Double(image.height))
+        var checks = [spec(input)]
+        if let boxes = input.boxes {
+            checks.append(legibility(boxes, raster: raster, factor: factor, size: input.size))
+            checks.append(safeZone(boxes, size: input.size, image: image))
+            checks.append(textCoverage(boxes, image: image))
+        } else {
+            let reason = "no layout boxes (an image made elsewhere): text checks skipped"
+            checks += ["legibility", "safe_zone", "text_coverage"].map { Scorecard.Check.skipped($0, reason) }
+        }
+        checks.append(sharpness(raster))
+        let colourfulness = raster.colourfulness()
+        checks.append(colourfulnessCheck(colourfulness))
+        let dominant = DominantColor.of(raster)
+        checks.append(brandFit(dominant, brandColors: input.brandColors))
+        checks.append(.skipped("novelty", "scored against the other creatives of the batch"))
+        var card = Scorecard(
+            checks: checks, total: 0, phash: try PerceptualHash(of: image), dominantColors: dominant,
+            tags: tags(input, dominant: dominant, raster: raster))
+        card.updateTotal(weights: configuration.weights)
+        return card
+    }
+
+    // MARK: Checks
+
+    func spec(_ input: Input) -> Scorecard.Check {
+        let size = input.size
+        var problems = [String]()
+        if (input.image.width, input.image.height) != (size.width, size.height) {
+            problems.append("is \(input.image.width)×\(input.image.height), not \(size.width)×\(size.height)")
+        }
+        if let bytes = input.bytes, let limit = size.maxBytes, bytes > limit {
+            problems.append("\(bytes.groupedDigits) bytes, over the \(limit.groupedDigits)-byte limit")
+        }
+        let format = input.format.map { " \($0.rawValue.uppercased())" } ?? ""
+        let weight = input.bytes.map { ", \($0.groupedDigits) bytes" } ?? ""
+        let limit = size.maxBytes.map { " (limit \($0.groupedDigits))" } ?? ""
+        return Scorecard.Check(
+            name: "spec", value: problems.isEmpty ? 1 : 0, threshold: 1, passed: problems.isEmpty,
+            score: problems.isEmpty ? 1 : 0,
+            reason: problems.isEmpty
+                ? "\(size.width)×\(size.height)\(format)\(weight)\(limit)"
+                : problems.joined(separator: "; "))
+    }
+
+    /// WCAG contrast of each text layer against the background around it (the 90th luminance percentile under
+    /// light text, the 10th under dark text), and its size against the canvas.
+    func legibility(_ boxes: [LayoutBox], raster: Raster, factor: (x: Double, y: Double), size: AdSize)
+        -> Scorecard.Check
+    {
+        let texts = boxes.filter { ["headline", "offer", "brand", "cta"].contains($0.role) && $0.color != nil }
+        guard !texts.isEmpty else { return .skipped("legibility", "the layout set no text") }
+        let minimumSize = max(11, Double(min(size.width, size.height)) * 0.02)
+        var worst: (score: Double, ratio: Double, reason: String)?
+        var worstRatio = Double.infinity
+        for box in texts {
+            guard let colour = RGBA(hex: box.color ?? "") else { continue }
+            let ratio = contrast(of: colour, in: box, raster: raster, factor: factor)
+            worstRatio = min(worstRatio, ratio)
+            let contrastScore = min(1, max(0, (ratio - 1.5) / 3))
+            let textSize = Double(box.textSize ?? Int(minimumSize))
+            let sizeScore = min(1, textSize / minimumSize)
+            let score = contrastScore * sizeScore
+            let reason =
+                "\(box.role) \(String(format: "%.1f", ratio)):1"
+                + (box.textSize.map { " at \($0) px" } ?? "")
+                + (sizeScore < 1 ? " (under \(Int(minimumSize)) px)" : "")
+            if worst == nil || score < worst!.score { worst = (score, ratio, reason) }
+        }
+        guard let worst else { return .skipped("legibility", "no text colour recorded") }
+        return Scorecard.Check(
+            name: "legibility", value: worstRatio, threshold: 4.5, passed: worst.score >= 1, score: worst.score,
+            reason: "weakest: \(worst.reason)")
+    }
+
+    /// The contrast ratio between `colour` and the background of `box`. Around text, the background is the
+    /// margin just outside the text's ink box; a button's is the inside of the button less the pixels near
+    /// the label's colour (a fill too close to the label therefore measures 1:1, as it reads).
+    func contrast(of colour: RGBA, in box: LayoutBox, raster: Raster, factor: (x: Double, y: Double)) -> Double {
+        let (tr, tg, tb) = (Float(colour.red), Float(colour.green), Float(colour.blue))
+        let textLuminance = WCAG.luminance(red: Double(tr), green: Double(tg), blue: Double(tb))
+        let inner = (
+            x0: Int(Double(box.x) * factor.x), y0: Int(Double(box.y) * factor.y),
+            x1: Int((Double(box.x + box.width) * factor.x).rounded(.up)),
+            y1: Int((Double(box.y + box.height) * factor.y).rounded(.up))
+        )
+        let isButton = box.role == "cta"
+        let pad = isButton ? 0 : max(2, Int(Double(box.height) * 0.15 * factor.y))
+        let x0 = max(0, inner.x0 - pad)
+        let y0 = max(0, inner.y0 - pad)
+        let x1 = min(raster.width, inner.x1 + pad)
+        let y1 = min(raster.height, inner.y1 + pad)
+        var background = [Double]()
+        func collect(insideToo: Bool) {
+            guard x1 > x0, y1 > y0 else { return }
+            for y in y0..<y1 {
+                for x in x0..<x1 {
+                    let inside = x >= inner.x0 && x < inner.x1 && y >= inner.y0 && y < inner.y1
+                    let i = y * raster.width + x
+                    if inside {
+                        guard insideToo else { continue }
+                        let (dr, dg, db) = (raster.red[i] - tr, raster.green[i] - tg, raster.blue[i] - tb)
+                        guard dr * dr + dg * dg + db * db > 60 * 60 else { continue }
+                    }
+                    background.append(
+                        WCAG.luminance(
+                            red: Double(raster.red[i]), green: Double(raster.green[i]), blue: Double(raster.blue[i])))
+                }
+            }
+        }
+        collect(insideToo: isButton)
+        if background.isEmpty { collect(insideToo: true) }
+        guard !background.isEmpty else { return 1 }
+        background.sort()
+        // The background most like the text: its lightest part under light text, darkest under dark text.
+        let lightText = textLuminance > background[background.count / 2]
+        let index = lightText ? (background.count - 1) * 9 / 10 : (background.count - 1) / 10
+        return WCAG.contrast(textLuminance, background[index])
+    }
+
+    func safeZone(_ boxes: [LayoutBox], size: AdSize, image: Image) -> Scorecard.Check {
+        let zone = size.safeZone
+        let (left, top) = (zone.left, zone.top)
+        let (right, bottom) = (image.width - zone.right, image.height - zone.bottom)
+        let outside = boxes.filter { box in
+            box.role != "bar"
+                && (box.x < left || box.y < top || box.x + box.width > right || box.y + box.height > bottom)
+        }
+        let placed = boxes.filter { $0.role != "bar" }.count
+        return Scorecard.Check(
+            name: "safe_zone", value: Double(outside.count), threshold: 0, passed: outside.isEmpty,
+            score: outside.isEmpty ? 1 : 0,
+            reason: outside.isEmpty
+                ? "all \(placed) text and logo boxes inside the safe area"
+                : "outside the safe area: \(outside.map(\.role).joined(separator: ", "))")
+    }
+
+    func textCoverage(_ boxes: [LayoutBox], image: Image) -> Scorecard.Check {
+        let texts = boxes.filter { ["headline", "offer", "brand", "cta"].contains($0.role) }
+        // The union of the boxes, on a coarse grid (boxes may overlap).
+        let cell = max(1, min(image.width, image.height) / 200)
+        let columns = (image.width + cell - 1) / cell
+        let rows = (image.height + cell - 1) / cell
+        var covered = [Bool](repeating: false, count: columns * rows)
+        for box in texts {
+            for row in max(0, box.y / cell)..<min(rows, (box.y + box.height + cell - 1) / cell) {
+                for column in max(0, box.x / cell)..<min(columns, (box.x + box.width + cell - 1) / cell) {
+                    covered[row * columns + column] = true
+                }
+            }
+        }
+        let share = Double(covered.count { $0 }) / Double(max(1, covered.count))
+        let limit = configuration.textCoverageLimit
+        let score = share <= limit ? 1 : max(0, 1 - (share - limit) / limit)
+        return Scorecard.Check(
+            name: "text_coverage", value: share, threshold: limit, passed: share <= limit, score: score,
+            reason: "text covers \(Int((share * 100).rounded()))% of the canvas"
+                + (share > limit ? ", over \(Int(limit * 100))%" : ""))
+    }
+
+    func sharpness(_ raster: Raster) -> Scorecard.Check {
+        let variance = raster.laplacianVariance()
+        let threshold = configuration.sharpnessThreshold
+        return Scorecard.Check(
+            name: "sharpness", value: variance, threshold: threshold, passed: variance >= threshold,
+            score: min(1, variance / threshold),
+            reason: "Laplacian variance \(String(format: "%.0f", variance)) at \(raster.width)×\(raster.height)"
+                + (variance < threshold ? ": soft or blurred" : ""))
+    }
+
+    func colourfulnessCheck(_ value: Double) -> Scorecard.Check {
+        let threshold = configuration.colourfulnessThreshold
+        let words =
+            switch value {
+            case ..<15: "not colourful"
+            case ..<33: "slightly colourful"
+            case ..<45: "moderately colourful"
+            case ..<59: "averagely colourful"
+            case ..<82: "quite colourful"
+            default: "highly colourful"
+            }
+        return Scorecard.Check(
+            name: "colourfulness", value: value, threshold: threshold, passed: value >= threshold,
+            score: min(1, value / threshold), reason: "\(words) (M = \(String(format: "%.1f", value)))")
+    }
+
+    func brandFit(_ dominant: [DominantColor], brandColors: [String]) -> Scorecard.Check {
+        let brand = brandColors.compactMap(LabColor.init(hex:))
+        guard !brand.isEmpty else { return .skipped("brand_fit", "the brand has no colours") }
+        let near = dominant.filter { colour in
+            brand.contains { $0.difference(to: colour.lab) < configuration.brandColorDistance }
+        }
+        let share = near.reduce(0) { $0 + $1.share }
+        let threshold = configuration.brandFitThreshold
+        return Scorecard.Check(
+            name: "brand_fit", value: share, threshold: threshold, passed: share >= threshold,
+            score: min(1, share / threshold),
+            reason: near.isEmpty
+                ? "no dominant colour within ΔE2000 \(Int(configuration.brandColorDistance)) of a brand colour"
+                : "\(Int((share * 100).rounded()))% of the image in brand colours (\(near.map(\.name).joined(separator: ", ")))"
+        )
+    }
+
+    // MARK: Tags
+
+    func tags(_ input: Input, dominant: [DominantColor], raster: Raster) -> [String] {
+        let size = input.size
+        let ratio = Double(size.width) / Double(size.height)
+        var tags = ["size:\(size.id)", "platform:\(size.platform)", "aspect:\(Self.aspectName(size))"]
+        tags.append("orientation:" + (abs(ratio - 1) < 0.02 ? "square" : ratio > 1 ? "landscape" : "portrait"))
+        if let format = input.format { tags.append("format:\(format.rawValue)") }
+        for colour in dominant.prefix(3) where colour.share >= 0.1 {
+            let tag = "colour:\(colour.name)"
+            if !tags.contains(tag) { tags.append(tag) }
+        }
+        let meanLuma = raster.luma.reduce(0, +) / Float(max(1, raster.luma.count))
+        tags.append(meanLuma < 128 ? "dark" : "light")
+        return tags + input.tags
+    }
+
+    /// `1:1`, `9:16`, `1.91:1`…: the size's ratio in small whole numbers when it has them.
+    static func aspectName(_ size: AdSize) -> String {
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        let divisor = gcd(size.width, size.height)
+        let (w, h) = (size.width / divisor, size.height / divisor)
+        if max(w, h) <= 32 { return "\(w):\(h)" }
+        let ratio = Double(size.width) / Double(size.height)
+        return ratio >= 1 ? String(format: "%.2g:1", ratio) : String(format: "1:%.2g", 1 / ratio)
+    }
+
+    // MARK: The batch
+
+    /// Scores novelty across a batch: creatives with the same key (the same size, and in a campaign the same
+    /// copy: headline variants share a picture on purpose) whose hashes are within `duplicateDistance` bits form
+    /// a group; the best of each group keeps novelty 1, the others 0 and a `near-duplicate` tag. Returns the
+    /// groups of two or more (indices into `cards`, best first).
+    @discardableResult
+    public func markNearDuplicates(_ cards: inout [Scorecard], keys: [String]) -> [[Int]] {
+        precondition(cards.count == keys.count)
+        var parent = Array(cards.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        var nearest = [Int](repeating: 64, count: cards.count)
+        let byKey = Dictionary(grouping: cards.indices, by: { keys[$0] })
+        for indices in byKey.values {
+            for (n, i) in indices.enumerated() {
+                for j in indices[(n + 1)...] {
+                    let distance = cards[i].phash.distance(to: cards[j].phash)
+                    nearest[i] = min(nearest[i], distance)
+                    nearest[j] = min(nearest[j], distance)
+                    if distance <= configuration.duplicateDistance { parent[root(i)] = root(j) }
+                }
+            }
+        }
+        let groups = Dictionary(grouping: cards.indices, by: root).values.map { group in
+            group.sorted { (cards[$0].total, $1) > (cards[$1].total, $0) }
+        }
+        let threshold = Double(configuration.duplicateDistance)
+        for group in groups {
+            for (rank, i) in group.enumerated() {
+                let isCopy = rank > 0
+                let check = Scorecard.Check(
+                    name: "novelty", value: Double(nearest[i]), threshold: threshold, passed: !isCopy,
+                    score: isCopy ? 0 : 1,
+                    reason: nearest[i] == 64
+                        ? "no other creative of its size and copy"
+                        : isCopy
+                            ? "near-duplicate of a better creative (\(nearest[i]) bits apart, ≤ \(configuration.duplicateDistance))"
+                            : "nearest other creative of its size and copy is \(nearest[i]) bits away")
+                if let index = cards[i].checks.firstIndex(where: { $0.name == "novelty" }) {
+                    cards[i].checks[index] = check
+                }
+                if isCopy, !cards[i].tags.contains("near-duplicate") { cards[i].tags.append("near-duplicate") }
+                cards[i].updateTotal(weights: configuration.weights)
+            }
+        }
+        return groups.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+    }
+}
