@@ -140,6 +140,40 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/1200x1200").isEmpty)
     }
 
+    @Test func scorePrintsOneJSONObjectPerImageAndAnErrorForAnUnreadableOne() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try folder.write("cli.yaml", Self.campaign)
+        let rendered = try AdgenProcess.run(["render", "cli.yaml", "--out", "out", "--limit", "2"], in: folder.path)
+        #expect(rendered.status == 0, "\(rendered.standardError)")
+        // render scored every creative on its way out.
+        let lines = try String(contentsOfFile: folder.path + "/out/scores.jsonl", encoding: .utf8)
+            .split(separator: "\n")
+        #expect(lines.count == 2 * 3)
+        let images = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/meta-feed").sorted()
+        try folder.write("broken.png", "not an image")
+        let result = try AdgenProcess.run(
+            ["score"] + images.map { "out/meta-feed/\($0)" } + ["broken.png", "--size", "meta-feed", "--json"],
+            in: folder.path)
+        #expect(result.status == 65)
+        #expect(result.standardError.hasPrefix("broken.png: error: "), "\(result.standardError)")
+        let objects = try result.standardOutput.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == images.count)
+        for object in objects {
+            let phash = try #require(object["phash"] as? String)
+            #expect(phash.count == 16 && phash.allSatisfy(\.isHexDigit))
+            let scores = try #require(object["scores"] as? [String: Double])
+            #expect(Set(scores.keys) == ["spec", "sharpness", "colourfulness", "novelty"])
+            #expect((object["total"] as? Double).map { (0...1).contains($0) } == true)
+            #expect((object["tags"] as? [String])?.contains("size:meta-feed") == true)
+            let checks = try #require(object["checks"] as? [[String: Any]])
+            let legibility = try #require(checks.first { $0["name"] as? String == "legibility" })
+            #expect((legibility["reason"] as? String)?.contains("text checks skipped") == true)
+        }
+    }
+
     @Test func fontsListsTheInstalledFamilies() throws {
         let result = try AdgenProcess.run(["fonts"])
         #expect(result.status == 0)
