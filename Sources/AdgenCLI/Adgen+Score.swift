@@ -49,11 +49,7 @@ extension Adgen {
                     guard let data = FileManager.default.contents(atPath: file) else {
                         throw ValidationError("cannot read the file (missing, a folder, or no permission)")
                     }
-                    let bytes = [UInt8](data)
-                    let image = try Image.decode(bytes)
-                    let input = Scorer.Input(
-                        image: image, size: preset, bytes: bytes.count, format: ImageFormat.detect(bytes),
-                        brandColors: colours)
+                    let input = try scorer.input(encoded: [UInt8](data), size: preset, brandColors: colours)
                     cards.append((file, try scorer.score(input)))
                 } catch {
                     failed += 1

@@ -13,6 +13,14 @@ public struct ImagingError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// An image over the pixel limit.
+    public static func tooLarge(width: Int, height: Int, limit: Int) -> ImagingError {
+        ImagingError(
+            .tooLarge,
+            "the image is \(width)×\(height) (\(width * height / 1_000_000) MP), over the limit of \(limit / 1_000_000) MP; use a smaller source or raise the pixel limit"
+        )
+    }
+
     /// Whether the image was refused for exceeding the pixel limit.
     public var isTooLarge: Bool { code == .tooLarge }
     /// Whether the bytes could not be decoded as an image.

@@ -36,6 +36,13 @@ static inline int adgen_fill(VipsImage *in, VipsImage **out, int width, int heig
     return vips_thumbnail_image(in, out, width, "height", height, "crop", interesting, "size", VIPS_SIZE_BOTH, NULL);
 }
 
+/// Decodes encoded bytes straight to at most width × height, keeping the aspect ratio: JPEG and WebP shrink
+/// while decoding, so a large image is never decoded at full size.
+static inline int adgen_thumbnail_buffer(const void *data, size_t length, VipsImage **out, int width, int height) {
+    return vips_thumbnail_buffer((void *)data, length, out, width, "height", height, "size", VIPS_SIZE_DOWN,
+                                 "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+}
+
 static inline int adgen_embed(VipsImage *in, VipsImage **out, int x, int y, int width, int height,
                               const double *background, int bands) {
     VipsArrayDouble *ink = vips_array_double_new(background, bands);
@@ -133,6 +140,15 @@ static inline int adgen_avifsave(VipsImage *in, void **buffer, size_t *length, i
 /// Whether this libvips build has an operation (e.g. "heifsave_buffer").
 static inline int adgen_has_operation(const char *nickname) {
     return vips_type_find("VipsOperation", nickname) != 0;
+}
+
+/* MARK: painting */
+
+/// PNG at zlib level `compression` (0 stored … 9 smallest), without row filters or metadata: quick to write,
+/// for pictures that are decoded again at once.
+static inline int adgen_pngsave_quick(VipsImage *in, void **buffer, size_t *length, int compression) {
+    return vips_pngsave_buffer(in, buffer, length, "compression", compression, "filter", VIPS_FOREIGN_PNG_FILTER_NONE,
+                               "strip", TRUE, NULL);
 }
 
 #endif

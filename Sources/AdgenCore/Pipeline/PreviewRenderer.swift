@@ -129,10 +129,10 @@ public struct PreviewRenderer: Sendable {
                 continue
             }
             guard let encoded = draft.encoded else { throw PipelineError("the pipeline did not encode \(size.id)") }
-            let scorecard = try scorer(for: campaign).score(
-                Scorer.Input(
-                    image: try Image.decode(encoded.bytes), size: size, bytes: encoded.bytes.count,
-                    format: encoded.format, boxes: draft.boxes, brandColors: campaign.brand.colors,
+            let scorer = scorer(for: campaign)
+            let scorecard = try scorer.score(
+                scorer.input(
+                    encoded: encoded.bytes, size: size, boxes: draft.boxes, brandColors: campaign.brand.colors,
                     tags: Self.tags(of: variant, events: draft.events, campaign: campaign)))
             let path = "\(configuration.output)/\(size.id)/\(draft.id).\(encoded.format.fileExtension)"
             guard FileManager.default.createFile(atPath: path, contents: Data(encoded.bytes)) else {

@@ -48,8 +48,11 @@ public struct Scorer: Sendable {
 
     /// What a creative is scored on.
     public struct Input: Sendable {
-        /// The final pixels.
+        /// The final pixels, or a reduced copy of them (see `init(encoded:…)`).
         public var image: Image
+        /// The creative's real dimensions (the image may be a reduced copy).
+        public var width: Int
+        public var height: Int
         /// The size it was made for.
         public var size: AdSize
         /// The encoded file's length and format, when it was encoded.
@@ -68,6 +71,8 @@ public struct Scorer: Sendable {
             brandColors: [String] = [], tags: [String] = []
         ) {
             self.image = image
+            self.width = image.width
+            self.height = image.height
             self.size = size
             self.bytes = bytes
             self.format = format
@@ -80,6 +85,24 @@ public struct Scorer: Sendable {
     /// The settings.
     public var configuration: Configuration
 
+    /// An encoded creative, decoded once straight to the working resolution (JPEG and WebP shrink while
+    /// decoding); its real dimensions come from its header, its format from its signature.
+    public func input(
+        encoded bytes: [UInt8], size: AdSize, boxes: [LayoutBox]? = nil, brandColors: [String] = [],
+        tags: [String] = []
+    ) throws -> Input {
+        let (width, height) = try Image.dimensions(of: bytes)
+        guard width * height <= Image.Limits().maxPixels else {
+            throw ImagingError.tooLarge(width: width, height: height, limit: Image.Limits().maxPixels)
+        }
+        var input = Input(
+            image: try Image.thumbnail(bytes, maxSide: configuration.workingSide), size: size, bytes: bytes.count,
+            format: ImageFormat.detect(bytes), boxes: boxes, brandColors: brandColors, tags: tags)
+        input.width = width
+        input.height = height
+        return input
+    }
+
     /// Creates a scorer.
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
@@ -91,12 +114,15 @@ public struct Scorer: Sendable {
         let scale = min(1, Double(configuration.workingSide) / Double(max(image.width, image.height, 1)))
         let working = scale < 1 ? try image.resized(scale: scale) : image
         let raster = try Raster(working)
-        let factor = (x: Double(raster.width) / Double(image.width), y: Double(raster.height) / Double(image.height))
+        let factor = (
+            x: Double(raster.width) / Double(max(1, input.width)),
+            y: Double(raster.height) / Double(max(1, input.height))
+        )
         var checks = [spec(input)]
         if let boxes = input.boxes {
             checks.append(legibility(boxes, raster: raster, factor: factor, size: input.size))
-            checks.append(safeZone(boxes, size: input.size, image: image))
-            checks.append(textCoverage(boxes, image: image))
+            checks.append(safeZone(boxes, size: input.size, width: input.width, height: input.height))
+            checks.append(textCoverage(boxes, width: input.width, height: input.height))
         } else {
             let reason = "no layout boxes (an image made elsewhere): text checks skipped"
             checks += ["legibility", "safe_zone", "text_coverage"].map { Scorecard.Check.skipped($0, reason) }
@@ -108,7 +134,7 @@ public struct Scorer: Sendable {
         checks.append(brandFit(dominant, brandColors: input.brandColors))
         checks.append(.skipped("novelty", "scored against the other creatives of the batch"))
         var card = Scorecard(
-            checks: checks, total: 0, phash: try PerceptualHash(of: image), dominantColors: dominant,
+            checks: checks, total: 0, phash: try PerceptualHash(of: working), dominantColors: dominant,
             tags: tags(input, dominant: dominant, raster: raster))
         card.updateTotal(weights: configuration.weights)
         return card
@@ -119,8 +145,8 @@ public struct Scorer: Sendable {
     func spec(_ input: Input) -> Scorecard.Check {
         let size = input.size
         var problems = [String]()
-        if (input.image.width, input.image.height) != (size.width, size.height) {
-            problems.append("is \(input.image.width)×\(input.image.height), not \(size.width)×\(size.height)")
+        if (input.width, input.height) != (size.width, size.height) {
+            problems.append("is \(input.width)×\(input.height), not \(size.width)×\(size.height)")
         }
         if let bytes = input.bytes, let limit = size.maxBytes, bytes > limit {
             problems.append("\(bytes.groupedDigits) bytes, over the \(limit.groupedDigits)-byte limit")
@@ -211,10 +237,10 @@ public struct Scorer: Sendable {
         return WCAG.contrast(textLuminance, background[index])
     }
 
-    func safeZone(_ boxes: [LayoutBox], size: AdSize, image: Image) -> Scorecard.Check {
+    func safeZone(_ boxes: [LayoutBox], size: AdSize, width: Int, height: Int) -> Scorecard.Check {
         let zone = size.safeZone
         let (left, top) = (zone.left, zone.top)
-        let (right, bottom) = (image.width - zone.right, image.height - zone.bottom)
+        let (right, bottom) = (width - zone.right, height - zone.bottom)
         let outside = boxes.filter { box in
             box.role != "bar"
                 && (box.x < left || box.y < top || box.x + box.width > right || box.y + box.height > bottom)
@@ -228,12 +254,12 @@ public struct Scorer: Sendable {
                 : "outside the safe area: \(outside.map(\.role).joined(separator: ", "))")
     }
 
-    func textCoverage(_ boxes: [LayoutBox], image: Image) -> Scorecard.Check {
+    func textCoverage(_ boxes: [LayoutBox], width: Int, height: Int) -> Scorecard.Check {
         let texts = boxes.filter { ["headline", "offer", "brand", "cta"].contains($0.role) }
         // The union of the boxes, on a coarse grid (boxes may overlap).
-        let cell = max(1, min(image.width, image.height) / 200)
-        let columns = (image.width + cell - 1) / cell
-        let rows = (image.height + cell - 1) / cell
+        let cell = max(1, min(width, height) / 200)
+        let columns = (width + cell - 1) / cell
+        let rows = (height + cell - 1) / cell
         var covered = [Bool](repeating: false, count: columns * rows)
         for box in texts {
             for row in max(0, box.y / cell)..<min(rows, (box.y + box.height + cell - 1) / cell) {

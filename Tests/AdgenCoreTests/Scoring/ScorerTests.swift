@@ -44,6 +44,21 @@ import Testing
         #expect(small.reason.contains("under 12 px"), "\(small.reason)")
     }
 
+    @Test func anEncodedCreativeIsScoredFromOneReducedDecodeWithItsRealSize() throws {
+        let (image, box) = try Self.lettered("Run further.", colour: Self.white, on: Self.charcoal)
+        let bytes = try image.encoded(EncodeOptions(format: .jpeg, quality: 92))
+        let scorer = Scorer()
+        let input = try scorer.input(encoded: bytes, size: Self.square, boxes: [box])
+        #expect((input.width, input.height) == (600, 600) && input.image.width == 512)
+        #expect(input.format == .jpeg && input.bytes == bytes.count)
+        let fromBytes = try scorer.score(input)
+        let fromPixels = try scorer.score(.init(image: image, size: Self.square, boxes: [box]))
+        #expect(fromBytes[check: "spec"]?.passed == true)
+        #expect(fromBytes[check: "legibility"]?.passed == true)
+        #expect(fromBytes.phash.distance(to: fromPixels.phash) <= 2)
+        #expect(throws: ImagingError.self) { try scorer.input(encoded: Array("not an image".utf8), size: Self.square) }
+    }
+
     @Test func safeZoneAndTextCoverageNameWhatIsWrong() throws {
         let story = try AdSize.resolve("meta-story").get()
         let image = try Image.solid(width: story.width, height: story.height, color: Self.charcoal)
