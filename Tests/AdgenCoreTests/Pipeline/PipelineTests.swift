@@ -131,3 +131,30 @@ extension PipelineTests {
         }
     }
 }
+
+extension PipelineTests {
+    @Test func renderScoresEveryCreativeAndAppliesMinScore() async throws {
+        let flagged = try CampaignFixture.load(Self.campaign + "\nscoring: { min_score: 0.99, below_min: flag }\n")
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let outputs = try await PreviewRenderer(configuration: .init(output: folder.path, limit: 1)).render(flagged)
+        #expect(outputs.allSatisfy { $0.scorecard?.tags.contains("below-min-score") == true && $0.path != nil })
+        let lines = try String(contentsOfFile: folder.path + "/scores.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == outputs.count)
+        for output in outputs {
+            let card = try #require(output.scorecard)
+            #expect(card.tags.contains("size:\(output.size.id)") && card.tags.contains("provider:local"))
+            #expect(card.tags.contains("headline:\(output.variant[axis: "headline"] ?? "")"))
+            #expect(card[check: "spec"]?.passed == true)
+        }
+
+        let dropping = try CampaignFixture.load(Self.campaign + "\nscoring: { min_score: 0.99, below_min: drop }\n")
+        let second = try TemporaryDirectory()
+        defer { second.remove() }
+        let dropped = try await PreviewRenderer(configuration: .init(output: second.path, limit: 1)).render(dropping)
+        #expect(dropped.allSatisfy { $0.path == nil && $0.dropped?.contains("below min_score 0.99") == true })
+        for size in dropping.sizes {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(second.path)/\(size.id)").isEmpty)
+        }
+    }
+}
