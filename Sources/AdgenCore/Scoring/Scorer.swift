@@ -21,6 +21,8 @@ public struct Scorer: Sendable {
         public var colourfulnessThreshold = 33.0
         /// Share of the canvas text may cover before it is flagged.
         public var textCoverageLimit = 0.20
+        /// The same for banners (3:1 and wider, or at most 100 px tall), which are mostly copy by design.
+        public var bannerTextCoverageLimit = 0.45
         /// Brand fit: the share of dominant-colour mass near a brand colour that scores 1.
         public var brandFitThreshold = 0.20
         /// ΔE2000 under which a colour counts as a brand colour.
@@ -231,9 +233,11 @@ public struct Scorer: Sendable {
         if background.isEmpty { collect(insideToo: true) }
         guard !background.isEmpty else { return 1 }
         background.sort()
-        // The background most like the text: its lightest part under light text, darkest under dark text.
-        let lightText = textLuminance > background[background.count / 2]
-        let index = lightText ? (background.count - 1) * 9 / 10 : (background.count - 1) / 10
+        let median = background[background.count / 2]
+        // A button's fill is one colour: its median. Around text, the background most like the text: its
+        // lightest part under light text, its darkest under dark text.
+        if isButton { return WCAG.contrast(textLuminance, median) }
+        let index = textLuminance > median ? (background.count - 1) * 9 / 10 : (background.count - 1) / 10
         return WCAG.contrast(textLuminance, background[index])
     }
 
@@ -269,7 +273,9 @@ public struct Scorer: Sendable {
             }
         }
         let share = Double(covered.count { $0 }) / Double(max(1, covered.count))
-        let limit = configuration.textCoverageLimit
+        // Banners (3:1 and wider, or at most 100 px tall) are mostly copy by design.
+        let isBanner = width >= 3 * height || height <= 100
+        let limit = isBanner ? configuration.bannerTextCoverageLimit : configuration.textCoverageLimit
         let score = share <= limit ? 1 : max(0, 1 - (share - limit) / limit)
         return Scorecard.Check(
             name: "text_coverage", value: share, threshold: limit, passed: share <= limit, score: score,
