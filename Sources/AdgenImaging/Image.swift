@@ -63,33 +63,6 @@ public final class Image: @unchecked Sendable {
         return Image(owning: memory)
     }
 
-    /// The dimensions of encoded bytes, read from their header without decoding the pixels.
-    public static func dimensions(of bytes: [UInt8]) throws(ImagingError) -> (width: Int, height: Int) {
-        _ = Vips.started
-        let lazy = bytes.withUnsafeBytes { adgen_load_buffer($0.baseAddress, $0.count) }
-        guard let lazy else { throw ImagingError(.decode, "not a readable image: \(Vips.lastError())") }
-        let header = Image(owning: lazy)
-        return (header.width, header.height)
-    }
-
-    /// Decodes `bytes` to fit within `maxSide` × `maxSide` (never enlarged), shrinking while decoding where the
-    /// format allows (JPEG, WebP): a cheap working copy for analysis. 8-bit sRGB or grey, in memory.
-    public static func thumbnail(_ bytes: [UInt8], maxSide: Int) throws(ImagingError) -> Image {
-        _ = Vips.started
-        var output: UnsafeMutablePointer<VipsImage>?
-        let status = bytes.withUnsafeBytes {
-            adgen_thumbnail_buffer($0.baseAddress, $0.count, &output, Int32(maxSide), Int32(maxSide))
-        }
-        guard status == 0, let output else {
-            throw ImagingError(.decode, "the image could not be decoded: \(Vips.lastError())")
-        }
-        let decoded = try Image(owning: output).normalised()
-        guard let memory = adgen_copy_memory(decoded.pointer) else {
-            throw ImagingError(.decode, "the image could not be decoded (corrupt or truncated?): \(Vips.lastError())")
-        }
-        return Image(owning: memory)
-    }
-
     /// Reads and decodes the file at `path`.
     public static func load(path: String, limits: Limits = .init()) throws(ImagingError) -> Image {
         guard let data = FileManager.default.contents(atPath: path) else {

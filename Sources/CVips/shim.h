@@ -36,13 +36,6 @@ static inline int adgen_fill(VipsImage *in, VipsImage **out, int width, int heig
     return vips_thumbnail_image(in, out, width, "height", height, "crop", interesting, "size", VIPS_SIZE_BOTH, NULL);
 }
 
-/// Decodes encoded bytes straight to at most width × height, keeping the aspect ratio: JPEG and WebP shrink
-/// while decoding, so a large image is never decoded at full size.
-static inline int adgen_thumbnail_buffer(const void *data, size_t length, VipsImage **out, int width, int height) {
-    return vips_thumbnail_buffer((void *)data, length, out, width, "height", height, "size", VIPS_SIZE_DOWN,
-                                 "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-}
-
 static inline int adgen_embed(VipsImage *in, VipsImage **out, int x, int y, int width, int height,
                               const double *background, int bands) {
     VipsArrayDouble *ink = vips_array_double_new(background, bands);

@@ -1,7 +1,7 @@
 import AdgenImaging
 
 /// An image's pixels as the scorer reads them: 8-bit RGB planes as `Float`s and the luminance plane, at a
-/// working resolution shared by every check (one decode, one downsample).
+/// working resolution shared by every check (one decode, one box-filter downsample).
 struct Raster {
     let width: Int
     let height: Int
@@ -14,30 +14,60 @@ struct Raster {
     /// The pixels of `image`, ignoring transparency (a fully transparent image scores its stored colours).
     init(_ image: Image) throws {
         let bytes = try image.pixelBytes()
-        let bands = image.bands
-        width = image.width
-        height = image.height
+        self = bytes.withUnsafeBufferPointer {
+            Raster(pixels: $0, width: image.width, height: image.height, bands: image.bands, shrink: 1)
+        }
+    }
+
+    /// Interleaved 8-bit pixels averaged over `shrink` × `shrink` blocks (a box filter: cheap, and plenty for
+    /// statistics), ignoring alpha.
+    init(pixels: UnsafeBufferPointer<UInt8>, width sourceWidth: Int, height sourceHeight: Int, bands: Int, shrink: Int)
+    {
+        let shrink = max(1, shrink)
+        width = max(1, sourceWidth / shrink)
+        height = max(1, sourceHeight / shrink)
         let count = width * height
         red = [Float](repeating: 0, count: count)
         green = red
         blue = red
         luma = red
-        bytes.withUnsafeBufferPointer { pixels in
-            for index in 0..<count {
-                let base = index * bands
-                let r: Float
-                let g: Float
-                let b: Float
-                if bands >= 3 {
-                    (r, g, b) = (Float(pixels[base]), Float(pixels[base + 1]), Float(pixels[base + 2]))
-                } else {
-                    let grey = Float(pixels[base])
-                    (r, g, b) = (grey, grey, grey)
+        let blockWidth = min(shrink, sourceWidth)
+        let blockHeight = min(shrink, sourceHeight)
+        let scale = 1 / Float(blockWidth * blockHeight)
+        let base = pixels.baseAddress!
+        red.withUnsafeMutableBufferPointer { red in
+            green.withUnsafeMutableBufferPointer { green in
+                blue.withUnsafeMutableBufferPointer { blue in
+                    luma.withUnsafeMutableBufferPointer { luma in
+                        for y in 0..<height {
+                            for x in 0..<width {
+                                var (r, g, b): (UInt32, UInt32, UInt32) = (0, 0, 0)
+                                for dy in 0..<blockHeight {
+                                    var pixel = base + ((y * shrink + dy) * sourceWidth + x * shrink) * bands
+                                    for _ in 0..<blockWidth {
+                                        if bands >= 3 {
+                                            r &+= UInt32(pixel[0])
+                                            g &+= UInt32(pixel[1])
+                                            b &+= UInt32(pixel[2])
+                                        } else {
+                                            let grey = UInt32(pixel[0])
+                                            r &+= grey
+                                            g &+= grey
+                                            b &+= grey
+                                        }
+                                        pixel += bands
+                                    }
+                                }
+                                let index = y * width + x
+                                let (fr, fg, fb) = (Float(r) * scale, Float(g) * scale, Float(b) * scale)
+                                red[index] = fr
+                                green[index] = fg
+                                blue[index] = fb
+                                luma[index] = fr * 0.299 + fg * 0.587 + fb * 0.114
+                            }
+                        }
+                    }
                 }
-                red[index] = r
-                green[index] = g
-                blue[index] = b
-                luma[index] = r * 0.299 + g * 0.587 + b * 0.114
             }
         }
     }

@@ -10,10 +10,11 @@ public struct Scorer: Sendable {
     public struct Configuration: Sendable {
         /// Weights by check name (`spec` is a gate, not weighted). The campaign's `scoring.weights` override these.
         public var weights: [String: Double] = Scorer.defaultWeights
-        /// The long side of the working raster.
+        /// The longest the working raster's long side may be (it is the image box-filtered by a whole factor).
         public var workingSide = 512
-        /// Creatives of one size whose hashes differ in at most this many bits are near-duplicates (validated in
-        /// `docs/scoring.md`: recompressed or resized copies differ by ≤ 4 bits, different variants by ≥ 12).
+        /// Creatives of one size and copy whose hashes differ in at most this many bits are near-duplicates.
+        /// Measured on the pHash fixtures (`docs/scoring.md`): recompressed, resized or slightly cropped copies
+        /// differ by at most 4 bits, different pictures by at least 12.
         public var duplicateDistance = 8
         /// Sharpness: the Laplacian variance (luma, at the working resolution) that scores 1.
         public var sharpnessThreshold = 100.0
@@ -50,11 +51,8 @@ public struct Scorer: Sendable {
 
     /// What a creative is scored on.
     public struct Input: Sendable {
-        /// The final pixels, or a reduced copy of them (see `init(encoded:…)`).
+        /// The final pixels.
         public var image: Image
-        /// The creative's real dimensions (the image may be a reduced copy).
-        public var width: Int
-        public var height: Int
         /// The size it was made for.
         public var size: AdSize
         /// The encoded file's length and format, when it was encoded.
@@ -73,8 +71,6 @@ public struct Scorer: Sendable {
             brandColors: [String] = [], tags: [String] = []
         ) {
             self.image = image
-            self.width = image.width
-            self.height = image.height
             self.size = size
             self.bytes = bytes
             self.format = format
@@ -87,22 +83,15 @@ public struct Scorer: Sendable {
     /// The settings.
     public var configuration: Configuration
 
-    /// An encoded creative, decoded once straight to the working resolution (JPEG and WebP shrink while
-    /// decoding); its real dimensions come from its header, its format from its signature.
+    /// An encoded creative, decoded once (refused over the decoder's pixel limit); its format comes from its
+    /// signature.
     public func input(
         encoded bytes: [UInt8], size: AdSize, boxes: [LayoutBox]? = nil, brandColors: [String] = [],
         tags: [String] = []
     ) throws -> Input {
-        let (width, height) = try Image.dimensions(of: bytes)
-        guard width * height <= Image.Limits().maxPixels else {
-            throw ImagingError.tooLarge(width: width, height: height, limit: Image.Limits().maxPixels)
-        }
-        var input = Input(
-            image: try Image.thumbnail(bytes, maxSide: configuration.workingSide), size: size, bytes: bytes.count,
-            format: ImageFormat.detect(bytes), boxes: boxes, brandColors: brandColors, tags: tags)
-        input.width = width
-        input.height = height
-        return input
+        Input(
+            image: try Image.decode(bytes), size: size, bytes: bytes.count, format: ImageFormat.detect(bytes),
+            boxes: boxes, brandColors: brandColors, tags: tags)
     }
 
     /// Creates a scorer.
@@ -113,18 +102,25 @@ public struct Scorer: Sendable {
     /// Scores one creative (novelty is skipped until `markNearDuplicates` sees the batch).
     public func score(_ input: Input) throws -> Scorecard {
         let image = input.image
-        let scale = min(1, Double(configuration.workingSide) / Double(max(image.width, image.height, 1)))
-        let working = scale < 1 ? try image.resized(scale: scale) : image
-        let raster = try Raster(working)
+        // One read of the pixels: the hash from all of them, every other check from a box-filtered copy whose
+        // long side is at most `workingSide`.
+        let pixels = try image.pixelBytes()
+        let shrink = (max(image.width, image.height) + configuration.workingSide - 1) / configuration.workingSide
+        let (raster, phash) = pixels.withUnsafeBufferPointer { buffer in
+            (
+                Raster(pixels: buffer, width: image.width, height: image.height, bands: image.bands, shrink: shrink),
+                PerceptualHash(pixels: buffer, width: image.width, height: image.height, bands: image.bands)
+            )
+        }
         let factor = (
-            x: Double(raster.width) / Double(max(1, input.width)),
-            y: Double(raster.height) / Double(max(1, input.height))
+            x: Double(raster.width) / Double(max(1, image.width)),
+            y: Double(raster.height) / Double(max(1, image.height))
         )
         var checks = [spec(input)]
         if let boxes = input.boxes {
             checks.append(legibility(boxes, raster: raster, factor: factor, size: input.size))
-            checks.append(safeZone(boxes, size: input.size, width: input.width, height: input.height))
-            checks.append(textCoverage(boxes, width: input.width, height: input.height))
+            checks.append(safeZone(boxes, size: input.size, width: image.width, height: image.height))
+            checks.append(textCoverage(boxes, width: image.width, height: image.height))
         } else {
             let reason = "no layout boxes (an image made elsewhere): text checks skipped"
             checks += ["legibility", "safe_zone", "text_coverage"].map { Scorecard.Check.skipped($0, reason) }
@@ -136,7 +132,7 @@ public struct Scorer: Sendable {
         checks.append(brandFit(dominant, brandColors: input.brandColors))
         checks.append(.skipped("novelty", "scored against the other creatives of the batch"))
         var card = Scorecard(
-            checks: checks, total: 0, phash: try PerceptualHash(of: working), dominantColors: dominant,
+            checks: checks, total: 0, phash: phash, dominantColors: dominant,
             tags: tags(input, dominant: dominant, raster: raster))
         card.updateTotal(weights: configuration.weights)
         return card
@@ -147,8 +143,8 @@ public struct Scorer: Sendable {
     func spec(_ input: Input) -> Scorecard.Check {
         let size = input.size
         var problems = [String]()
-        if (input.width, input.height) != (size.width, size.height) {
-            problems.append("is \(input.width)×\(input.height), not \(size.width)×\(size.height)")
+        if (input.image.width, input.image.height) != (size.width, size.height) {
+            problems.append("is \(input.image.width)×\(input.image.height), not \(size.width)×\(size.height)")
         }
         if let bytes = input.bytes, let limit = size.maxBytes, bytes > limit {
             problems.append("\(bytes.groupedDigits) bytes, over the \(limit.groupedDigits)-byte limit")
