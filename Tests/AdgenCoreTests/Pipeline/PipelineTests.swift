@@ -134,27 +134,35 @@ extension PipelineTests {
 
 extension PipelineTests {
     @Test func renderScoresEveryCreativeAndAppliesMinScore() async throws {
-        let flagged = try CampaignFixture.load(Self.campaign + "\nscoring: { min_score: 0.99, below_min: flag }\n")
+        let flagged = try CampaignFixture.load(Self.campaign + "\nscoring: { min_score: 1.0, below_min: flag }\n")
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let outputs = try await PreviewRenderer(configuration: .init(output: folder.path, limit: 1)).render(flagged)
-        #expect(outputs.allSatisfy { $0.scorecard?.tags.contains("below-min-score") == true && $0.path != nil })
         let lines = try String(contentsOfFile: folder.path + "/scores.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == outputs.count)
+        #expect(outputs.contains { ($0.scorecard?.total ?? 1) < 1 }, "some creative is imperfect")
         for output in outputs {
             let card = try #require(output.scorecard)
+            #expect(card.tags.contains("below-min-score") == (card.total < 1), "\(output.size.id): \(card.total)")
+            #expect(output.path != nil, "flagged creatives are kept")
             #expect(card.tags.contains("size:\(output.size.id)") && card.tags.contains("provider:local"))
             #expect(card.tags.contains("headline:\(output.variant[axis: "headline"] ?? "")"))
             #expect(card[check: "spec"]?.passed == true)
         }
 
-        let dropping = try CampaignFixture.load(Self.campaign + "\nscoring: { min_score: 0.99, below_min: drop }\n")
+        let dropping = try CampaignFixture.load(Self.campaign + "\nscoring: { min_score: 1.0, below_min: drop }\n")
         let second = try TemporaryDirectory()
         defer { second.remove() }
-        let dropped = try await PreviewRenderer(configuration: .init(output: second.path, limit: 1)).render(dropping)
-        #expect(dropped.allSatisfy { $0.path == nil && $0.dropped?.contains("below min_score 0.99") == true })
-        for size in dropping.sizes {
-            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(second.path)/\(size.id)").isEmpty)
+        let rendered = try await PreviewRenderer(configuration: .init(output: second.path, limit: 1)).render(dropping)
+        for output in rendered {
+            let total = try #require(output.scorecard?.total)
+            let file = "\(second.path)/\(output.size.id)/\(output.creativeID).jpg"
+            if total < 1 {
+                #expect(output.path == nil && output.dropped?.contains("below min_score 1.00") == true)
+                #expect(!FileManager.default.fileExists(atPath: file), "a dropped creative's file is removed")
+            } else {
+                #expect(output.path == file && FileManager.default.fileExists(atPath: file))
+            }
         }
     }
 }
