@@ -19,17 +19,20 @@ public struct LocalProvider: ImageProvider {
         try paint(request)
     }
 
-    /// Paints synchronously (the work is CPU-bound; callers bound their own concurrency).
+    /// Paints synchronously (the work is CPU-bound; callers bound their own concurrency). The scene's soft
+    /// layers are rendered small and enlarged under its sharp shapes, and the PNG is written for speed rather
+    /// than size: about 60 ms of one core for a megapixel.
     public func paint(_ request: GenerationRequest) throws -> GeneratedImage {
-        let painter = ProceduralPainter(request: request)
-        let image = try Image.svg(painter.svg())
-        let png = try image.encoded(EncodeOptions(format: .png))
+        let scene = ProceduralPainter(request: request).scene()
+        let softLayers = try scene.softDocuments().map { try Image.svg($0).quickPNG() }
+        let image = try Image.svg(scene.document(softImages: softLayers))
+        let png = try image.droppingAlpha().quickPNG()
         return GeneratedImage(bytes: png, width: image.width, height: image.height)
     }
 }
 
-/// Turns a request into an SVG scene. Every choice comes from a generator seeded by the prompt's SHA-256 and
-/// the seed, so the scene is a pure function of the request.
+/// Turns a request into a scene of SVG layers. Every choice comes from a generator seeded by the prompt's SHA-256
+/// and the seed, so the scene is a pure function of the request.
 struct ProceduralPainter {
     let request: GenerationRequest
     let words: Set<String>

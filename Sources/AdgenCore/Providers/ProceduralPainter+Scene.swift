@@ -1,8 +1,8 @@
 import Foundation
 
 extension ProceduralPainter {
-    /// The scene as an SVG document of the request's size.
-    func svg() -> String {
+    /// The scene for the request. Every choice comes from the "scene" generator, drawn in a fixed order.
+    func scene() -> Scene {
         var generator = Self.generator(request, salt: "scene")
         func random() -> Double { Double(generator.next() >> 11) / Double(UInt64(1) << 53) }
         func pick<T>(_ options: [T]) -> T { options[Int(generator.next(upperBound: UInt64(options.count)))] }
@@ -22,8 +22,12 @@ extension ProceduralPainter {
         let focusY = height * (0.54 + random() * 0.06)
         let lightX = width * pick([0.2, 0.8]) + (random() - 0.5) * unit * 0.1
         let lightY = height * (0.15 + random() * 0.15)
+        // Soft shapes look blurred by a Gaussian of one of these deviations.
+        let soft = unit * 0.03
+        let softer = unit * 0.08
 
-        var defs = """
+        var scene = Scene(width: request.width, height: request.height)
+        scene.defs = """
             <linearGradient id="bg" x1="0" y1="0" x2="\(f(random() * 0.4))" y2="1">\
             <stop offset="0" stop-color="\(p.backgroundTop.hex)"/><stop offset="1" stop-color="\(p.backgroundBottom.hex)"/></linearGradient>\
             <radialGradient id="glow"><stop offset="0" stop-color="\(p.highlight.hex)" stop-opacity="0.85"/>\
@@ -32,61 +36,101 @@ extension ProceduralPainter {
             <stop offset="1" stop-color="\(p.shadow.hex)" stop-opacity="0.7"/></radialGradient>\
             <linearGradient id="product" x1="0" y1="0" x2="1" y2="1">\
             <stop offset="0" stop-color="\(p.accent.shifted(0.14).hex)"/><stop offset="0.55" stop-color="\(p.accent.hex)"/>\
-            <stop offset="1" stop-color="\(p.accent.shifted(-0.16).hex)"/></linearGradient>\
-            <filter id="soft" x="-50%" y="-50%" width="200%" height="200%"><feGaussianBlur stdDeviation="\(f(unit * 0.03))"/></filter>\
-            <filter id="softer" x="-50%" y="-50%" width="200%" height="200%"><feGaussianBlur stdDeviation="\(f(unit * 0.08))"/></filter>
+            <stop offset="1" stop-color="\(p.accent.shifted(-0.16).hex)"/></linearGradient>
             """
-        var body = "<rect width=\"100%\" height=\"100%\" fill=\"url(#bg)\"/>"
+        let whole = "x=\"0\" y=\"0\" width=\"\(request.width)\" height=\"\(request.height)\""
 
+        // The ground and what lies on it, under the product's shadow.
+        switch style {
+        case .photo, .cinematic, .minimal, .playful:
+            scene.soft("<rect \(whole) fill=\"url(#bg)\"/>")
+        case .illustration, .bold:
+            scene.ground = p.backgroundTop.hex
+        case .luxury:
+            scene.ground = p.shadow.shifted(0.04).hex
+        }
         switch style {
         case .photo, .cinematic:
-            body += circle(lightX, lightY, unit * 0.55, fill: "url(#glow)")
-            body +=
-                "<rect x=\"0\" y=\"\(f(height * 0.7))\" width=\"100%\" height=\"\(f(height * 0.3))\" fill=\"\(p.backgroundBottom.shifted(-0.08).hex)\" opacity=\"0.55\" filter=\"url(#soft)\"/>"
-            for _ in 0..<4 {
-                body += circle(
-                    random() * width, random() * height * 0.6, unit * (0.04 + random() * 0.08), fill: p.highlight.hex,
-                    opacity: 0.12 + random() * 0.15, filter: "softer")
+            scene.soft(circle(lightX, lightY, unit * 0.55, fill: "url(#glow)"))
+            scene.soft(
+                softFloor(
+                    top: height * 0.7, blur: soft, colour: p.backgroundBottom.shifted(-0.08).hex, opacity: 0.55,
+                    id: "floor"))
+            for index in 0..<4 {
+                scene.soft(
+                    softDisc(
+                        random() * width, random() * height * 0.6, radius: unit * (0.04 + random() * 0.08),
+                        blur: softer, colour: p.highlight.hex, opacity: 0.12 + random() * 0.15, id: "bokeh\(index)"))
             }
             if style == .cinematic {
-                body +=
-                    "<rect width=\"100%\" height=\"\(f(height * 0.12))\" fill=\"\(p.shadow.hex)\" opacity=\"0.55\"/>"
-                body +=
-                    "<rect y=\"\(f(height * 0.88))\" width=\"100%\" height=\"\(f(height * 0.12))\" fill=\"\(p.shadow.hex)\" opacity=\"0.55\"/>"
-                body += circle(
-                    focusX + size * 0.45, focusY - size * 0.2, size * 0.5, fill: p.secondary.hex, opacity: 0.35,
-                    filter: "softer")
+                scene.soft(
+                    softDisc(
+                        focusX + size * 0.45, focusY - size * 0.2, radius: size * 0.5, blur: softer,
+                        colour: p.secondary.hex, opacity: 0.35, id: "haze"))
             }
-        case .illustration, .bold:
-            body = "<rect width=\"100%\" height=\"100%\" fill=\"\(p.backgroundTop.hex)\"/>"
-            if style == .bold {
-                for index in 0..<3 {
-                    let offset = Double(index) * unit * 0.32 - unit * 0.2
-                    body +=
-                        "<polygon points=\"\(f(offset)),\(f(height)) \(f(offset + unit * 0.16)),\(f(height)) \(f(offset + width)),0 \(f(offset + width - unit * 0.16)),0\" fill=\"\(p.secondary.hex)\" opacity=\"0.5\"/>"
-                }
-            } else {
-                body += circle(lightX, lightY, unit * 0.16, fill: p.highlight.shifted(-0.05).hex)
-                for _ in 0..<5 {
-                    body += circle(
+        case .illustration:
+            scene.sharp(circle(lightX, lightY, unit * 0.16, fill: p.highlight.shifted(-0.05).hex))
+            for _ in 0..<5 {
+                scene.sharp(
+                    circle(
                         random() * width, height * (0.55 + random() * 0.5), unit * (0.18 + random() * 0.25),
                         fill: pick([
                             p.backgroundBottom.hex, p.secondary.with(lightness: 0.6).hex,
                             p.backgroundTop.shifted(-0.08).hex,
-                        ]))
-                }
+                        ])))
             }
-        case .minimal:
-            body +=
-                "<rect x=\"\(f(focusX - size * 0.75))\" y=\"\(f(focusY + size * 0.34))\" width=\"\(f(size * 1.5))\" height=\"\(f(unit * 0.004 + 1))\" fill=\"\(p.shadow.hex)\" opacity=\"0.35\"/>"
+        case .bold:
+            for index in 0..<3 {
+                let offset = Double(index) * unit * 0.32 - unit * 0.2
+                scene.sharp(
+                    "<polygon points=\"\(f(offset)),\(f(height)) \(f(offset + unit * 0.16)),\(f(height)) \(f(offset + width)),0 \(f(offset + width - unit * 0.16)),0\" fill=\"\(p.secondary.hex)\" opacity=\"0.5\"/>"
+                )
+            }
         case .luxury:
-            body = "<rect width=\"100%\" height=\"100%\" fill=\"\(p.shadow.shifted(0.04).hex)\"/>"
-            body +=
-                "<polygon points=\"\(f(focusX - unit * 0.08)),0 \(f(focusX + unit * 0.08)),0 \(f(focusX + size * 0.9)),\(f(height)) \(f(focusX - size * 0.9)),\(f(height))\" fill=\"url(#glow)\" opacity=\"0.5\" filter=\"url(#soft)\"/>"
+            let beam = [
+                (focusX - unit * 0.08, 0.0), (focusX + unit * 0.08, 0.0), (focusX + size * 0.9, height),
+                (focusX - size * 0.9, height),
+            ].map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
+            scene.soft(
+                blurred(
+                    "<polygon points=\"\(beam)\" fill=\"url(#glow)\" opacity=\"0.5\"/>", blur: soft,
+                    within: (0, 0, width, height), id: "beam"))
+        case .minimal, .playful:
+            break
+        }
+
+        // The product's shadow; the vignette goes under the product, which stays clear of it.
+        let shadow = (x: focusX, y: focusY + size * 0.36, rx: size * 0.55, ry: size * 0.08)
+        scene.soft(
+            blurred(
+                "<ellipse cx=\"\(f(shadow.x))\" cy=\"\(f(shadow.y))\" rx=\"\(f(shadow.rx))\" ry=\"\(f(shadow.ry))\" fill=\"\(p.shadow.hex)\" opacity=\"0.45\"/>",
+                blur: soft,
+                within: (
+                    shadow.x - shadow.rx - 3 * soft, shadow.y - shadow.ry - 3 * soft, 2 * (shadow.rx + 3 * soft),
+                    2 * (shadow.ry + 3 * soft)
+                ), id: "shadow"))
+        if style == .photo || style == .cinematic || style == .luxury {
+            scene.soft("<rect \(whole) fill=\"url(#vignette)\"/>")
+        }
+
+        // Sharp details over the ground, then the product.
+        switch style {
+        case .cinematic:
+            scene.sharp(
+                "<rect width=\"100%\" height=\"\(f(height * 0.12))\" fill=\"\(p.shadow.hex)\" opacity=\"0.55\"/>")
+            scene.sharp(
+                "<rect y=\"\(f(height * 0.88))\" width=\"100%\" height=\"\(f(height * 0.12))\" fill=\"\(p.shadow.hex)\" opacity=\"0.55\"/>"
+            )
+        case .minimal:
+            scene.sharp(
+                "<rect x=\"\(f(focusX - size * 0.75))\" y=\"\(f(focusY + size * 0.34))\" width=\"\(f(size * 1.5))\" height=\"\(f(unit * 0.004 + 1))\" fill=\"\(p.shadow.hex)\" opacity=\"0.35\"/>"
+            )
+        case .luxury:
             let gold = HSL(hue: 44, saturation: 0.7, lightness: 0.55).hex
             for index in 1...3 {
-                body +=
+                scene.sharp(
                     "<circle cx=\"\(f(focusX))\" cy=\"\(f(focusY))\" r=\"\(f(size * (0.55 + Double(index) * 0.18)))\" fill=\"none\" stroke=\"\(gold)\" stroke-width=\"\(f(unit * 0.003 + 1))\" opacity=\"\(f(0.5 / Double(index)))\"/>"
+                )
             }
         case .playful:
             for _ in 0..<28 {
@@ -94,32 +138,21 @@ extension ProceduralPainter {
                 let x = random() * width
                 let y = random() * height
                 if random() < 0.5 {
-                    body += circle(x, y, unit * (0.01 + random() * 0.03), fill: colour, opacity: 0.9)
+                    scene.sharp(circle(x, y, unit * (0.01 + random() * 0.03), fill: colour, opacity: 0.9))
                 } else {
-                    body +=
+                    scene.sharp(
                         "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(unit * 0.05))\" height=\"\(f(unit * 0.018))\" rx=\"\(f(unit * 0.009))\" fill=\"\(colour)\" transform=\"rotate(\(f(random() * 180)) \(f(x)) \(f(y)))\"/>"
+                    )
                 }
             }
+        case .photo, .illustration, .bold:
+            break
         }
-
-        // The product: a ground shadow, then the subject's silhouette in the accent colour.
-        body +=
-            "<ellipse cx=\"\(f(focusX))\" cy=\"\(f(focusY + size * 0.36))\" rx=\"\(f(size * 0.55))\" ry=\"\(f(size * 0.08))\" fill=\"\(p.shadow.hex)\" opacity=\"0.45\" filter=\"url(#soft)\"/>"
         let outline = style == .bold || style == .illustration ? " stroke=\"\(p.shadow.hex)\" stroke-width=\"2.2\"" : ""
-        body +=
+        scene.sharp(
             "<g transform=\"translate(\(f(focusX - size * 0.5)) \(f(focusY - size * 0.55))) scale(\(f(size / 100)))\">"
-        body += subjectShapes(outline: outline)
-        body += "</g>"
-        if style == .photo || style == .cinematic || style == .luxury {
-            defs +=
-                "<filter id=\"grain\"><feTurbulence type=\"fractalNoise\" baseFrequency=\"0.85\" numOctaves=\"2\" seed=\"\(generator.next(upperBound: 1000))\"/><feColorMatrix type=\"saturate\" values=\"0\"/></filter>"
-            body += "<rect width=\"100%\" height=\"100%\" filter=\"url(#grain)\" opacity=\"0.07\"/>"
-            body += "<rect width=\"100%\" height=\"100%\" fill=\"url(#vignette)\"/>"
-        }
-        return """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(request.width)" height="\(request.height)" \
-            viewBox="0 0 \(request.width) \(request.height)"><defs>\(defs)</defs>\(body)</svg>
-            """
+                + subjectShapes(outline: outline) + "</g>")
+        return scene
     }
 
     /// The subject in a 100 × 100 box (feet at y ≈ 90).
@@ -175,12 +208,8 @@ extension ProceduralPainter {
         }
     }
 
-    func circle(_ x: Double, _ y: Double, _ radius: Double, fill: String, opacity: Double = 1, filter: String? = nil)
-        -> String
-    {
-        let filterAttribute = filter.map { " filter=\"url(#\($0))\"" } ?? ""
-        return
-            "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(radius))\" fill=\"\(fill)\" opacity=\"\(f(opacity))\"\(filterAttribute)/>"
+    func circle(_ x: Double, _ y: Double, _ radius: Double, fill: String, opacity: Double = 1) -> String {
+        "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(radius))\" fill=\"\(fill)\" opacity=\"\(f(opacity))\"/>"
     }
 
     /// A number for SVG: fixed precision, the same text on every machine.

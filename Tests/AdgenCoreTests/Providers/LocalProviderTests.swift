@@ -36,6 +36,33 @@ import Testing
         #expect((decoded.width, decoded.height) == (1152, 896))
     }
 
+    /// One prompt per style word.
+    static let styles = [
+        "photoreal product shot of a trail running shoe", "cinematic night scene with a phone",
+        "flat illustration of a coffee cup", "minimal studio shot of a serum bottle", "bold poster of a jacket",
+        "luxury product shot of a perfume bottle", "playful confetti scene with a sneaker",
+    ]
+
+    @Test(arguments: styles)
+    func everyStyleIsRepeatableOpaqueAndFilledToTheEdges(_ prompt: String) throws {
+        // 1000 × 777 does not divide by the soft layers' shrink: they are stretched to fit, not left short.
+        let first = try provider.paint(request(prompt, width: 1000, height: 777))
+        #expect(try provider.paint(request(prompt, width: 1000, height: 777)).bytes == first.bytes)
+        let image = try Image.decode(first.bytes)
+        #expect((image.width, image.height) == (1000, 777))
+        #expect(!image.hasAlpha)
+        func means(_ x: Int, _ y: Int, _ width: Int, _ height: Int) throws -> [Double] {
+            try image.cropped(x: x, y: y, width: width, height: height).statistics().map(\.mean)
+        }
+        let edges = [
+            (try means(999, 0, 1, 777), try means(994, 0, 1, 777)),
+            (try means(0, 776, 1000, 1), try means(0, 771, 1000, 1)),
+        ]
+        for (edge, inside) in edges {
+            #expect(zip(edge, inside).allSatisfy { abs($0 - $1) < 6 }, "edge \(edge) vs inside \(inside)")
+        }
+    }
+
     @Test func differentPromptsAndSeedsLookDifferent() throws {
         let images = try Self.prompts.map { try means(provider.paint(request($0))) }
         for (index, a) in images.enumerated() {
