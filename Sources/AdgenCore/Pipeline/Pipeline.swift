@@ -1,7 +1,8 @@
 import AdgenImaging
 
 /// A campaign's steps, built from its `pipeline:` list in its order, with a crop (attention by default) added
-/// before the layout when the list has none, and an encode (JPEG q85 by default) last.
+/// before the layout when the list has none, and an encode (JPEG q85 by default) last. Upscales directly before
+/// the crop are folded into the crop's single resize.
 public struct Pipeline: Sendable {
     /// The steps in the order they run.
     public let steps: [any PipelineStep]
@@ -53,6 +54,13 @@ public struct Pipeline: Sendable {
             let insertAt = steps.firstIndex { $0 is LayoutStep || $0 is EncodeStep } ?? steps.count
             steps.insert(CropStep(), at: insertAt)
         }
+        // A resampling upscale right before the crop only feeds the crop's resize: 1024 → 2048 → 1080 and
+        // 1024 → 1080 with lanczos3 give the same picture, and the second is a fraction of the work. So it is
+        // folded into the crop (a model upscaler, with the providers, will be a step of its own).
+        steps = steps.enumerated().filter { index, step in
+            !(step is UpscaleStep && index + 1 < steps.count
+                && (steps[index + 1] is CropStep || steps[index + 1] is UpscaleStep))
+        }.map(\.element)
         if !(steps.last is EncodeStep) {
             steps.removeAll { $0 is EncodeStep }
             steps.append(EncodeStep())

@@ -1,4 +1,5 @@
 import AdgenCore
+import AdgenImaging
 import AdgenTesting
 import Testing
 
@@ -6,9 +7,14 @@ import Testing
     @Test func loadsEveryKeyOfTheDesignSketch() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        try folder.write("assets/acme.png", "not really a png")
+        try folder.write(
+            "assets/acme.png",
+            bytes: try Image.solid(width: 40, height: 10, color: RGBA(red: 255, green: 90, blue: 31)).encoded(
+                EncodeOptions(format: .png)))
         try folder.write("templates/wildcards/lighting.txt", "golden hour\nblue hour\n")
-        try folder.write("templates/layouts/hero.yaml", "kind: hero\n")
+        try folder.write(
+            "templates/layouts/hero.yaml",
+            "layout: hero\narrangements:\n  - name: all\n    elements:\n      - headline: { box: [0, 0, 1, 0.3] }\n")
         let path = try folder.write(
             "ridge.yaml",
             """
@@ -45,6 +51,7 @@ import Testing
         #expect(campaign.generation.maxCostUSD == 25)
         #expect(campaign.pipeline.map(\.name) == ["upscale", "layout", "encode"])
         #expect(campaign.pipeline[1].options["template"] == folder.path + "/templates/layouts/hero.yaml")
+        #expect(campaign.pipeline[1].layout?.name == "hero")
         #expect(campaign.export.first == .folder(folder.path + "/out"))
         let variants = Array(try Expander(campaign: campaign))
         #expect(variants.count == 3 * 3 * 2 * 2 * 2 * 2 - 16, "the sample (200) is larger than what the rule leaves")

@@ -75,8 +75,18 @@ import Testing
     @Test func pipelineAddsACropAndAnEncodeAndRejectsUnknownOptions() throws {
         let plain = try CampaignFixture.load(
             "campaign: p\nprompt: x\nsizes: [meta-feed]\npipeline: [ { upscale: { factor: 2 } } ]\n")
+        // The upscale only fed the crop's resize: it is folded into it.
         let steps = try Pipeline(campaign: plain).steps.map(\.name)
-        #expect(steps == ["upscale", "crop", "encode"])
+        #expect(steps == ["crop", "encode"])
+        let separate = try CampaignFixture.load(
+            """
+            campaign: p
+            prompt: x
+            sizes: [meta-feed]
+            pipeline: [ { upscale: 2 }, { remove_background: { provider: local } }, crop ]
+            """)
+        let kept = try Pipeline(campaign: separate, backgroundRemovers: ["local": DiscRemover()]).steps.map(\.name)
+        #expect(kept == ["upscale", "remove_background", "crop", "encode"])
         let bad = try CampaignFixture.load(
             "campaign: p\nprompt: x\nsizes: [meta-feed]\npipeline: [ { crop: { strategy: middle } } ]\n")
         #expect(throws: PipelineError.self) { try Pipeline(campaign: bad) }
