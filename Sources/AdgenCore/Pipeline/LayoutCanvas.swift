@@ -286,8 +286,10 @@ struct LayoutCanvas {
             case .centre: .centre
             case .right: .trailing
             }
-        // Pango's size is the em; a line is about 1.2 em.
-        let nominal = max(6, Int(Double(box.height) / (Double(lines) * 1.2)))
+        // Pango's size is the em; a line is about 1.2 em. A box designed for several lines but too short for them
+        // at a legible size is set as one line at that size instead (11 px: the scorer's floor).
+        let legible = min(11, Double(box.height) / 1.2)
+        let nominal = max(6, Int(max(Double(box.height) / (Double(lines) * 1.2), legible)))
         let description = "\(font) \(nominal)"
         func render(_ words: String, dpi: Int, autofit: Bool = false) throws -> RenderedText {
             try Image.text(
