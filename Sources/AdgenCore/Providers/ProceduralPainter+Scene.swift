@@ -17,26 +17,39 @@ extension ProceduralPainter {
             case .bold, .playful: 0.5
             default: 0.44
             }
-        let size = unit * sizeFactor
-        let focusX = width * pick([0.38, 0.5, 0.62]) + (random() - 0.5) * unit * 0.04
-        let focusY = height * (0.54 + random() * 0.06)
-        let lightX = width * pick([0.2, 0.8]) + (random() - 0.5) * unit * 0.1
-        let lightY = height * (0.15 + random() * 0.15)
+        // The composition words place the product; the prompt's own draws place the light and the shapes around
+        // it, so two prompts that differ in any phrase are different pictures.
+        var layoutGenerator = Self.generator(request, salt: "composition")
+        let composition = Composition(
+            text: text, words: words, width: request.width, height: request.height, baseScale: sizeFactor,
+            generator: &layoutGenerator)
+        let size = unit * composition.scale
+        let focusX = width * composition.focusX
+        let focusY = height * composition.focusY
+        let horizon = height * composition.horizon
+        var lightX = width * (0.08 + random() * 0.84)
+        var lightY = height * (0.05 + random() * 0.35)
+        if composition.silhouette {
+            lightX = focusX
+            lightY = focusY - size * 0.15
+        }
+        let slant = random()
+        let body = composition.silhouette ? p.shadow.shifted(0.06) : p.accent
         // Soft shapes look blurred by a Gaussian of one of these deviations.
         let soft = unit * 0.03
         let softer = unit * 0.08
 
         var scene = Scene(width: request.width, height: request.height)
         scene.defs = """
-            <linearGradient id="bg" x1="0" y1="0" x2="\(f(random() * 0.4))" y2="1">\
+            <linearGradient id="bg" x1="\(f(slant))" y1="0" x2="\(f(1 - slant))" y2="1">\
             <stop offset="0" stop-color="\(p.backgroundTop.hex)"/><stop offset="1" stop-color="\(p.backgroundBottom.hex)"/></linearGradient>\
             <radialGradient id="glow"><stop offset="0" stop-color="\(p.highlight.hex)" stop-opacity="0.85"/>\
             <stop offset="1" stop-color="\(p.highlight.hex)" stop-opacity="0"/></radialGradient>\
             <radialGradient id="vignette" r="0.75"><stop offset="0.55" stop-color="#000" stop-opacity="0"/>\
             <stop offset="1" stop-color="\(p.shadow.hex)" stop-opacity="0.7"/></radialGradient>\
             <linearGradient id="product" x1="0" y1="0" x2="1" y2="1">\
-            <stop offset="0" stop-color="\(p.accent.shifted(0.14).hex)"/><stop offset="0.55" stop-color="\(p.accent.hex)"/>\
-            <stop offset="1" stop-color="\(p.accent.shifted(-0.16).hex)"/></linearGradient>
+            <stop offset="0" stop-color="\(body.shifted(0.14).hex)"/><stop offset="0.55" stop-color="\(body.hex)"/>\
+            <stop offset="1" stop-color="\(body.shifted(-0.16).hex)"/></linearGradient>
             """
         let whole = "x=\"0\" y=\"0\" width=\"\(request.width)\" height=\"\(request.height)\""
 
@@ -51,11 +64,25 @@ extension ProceduralPainter {
         }
         switch style {
         case .photo, .cinematic:
-            scene.soft(circle(lightX, lightY, unit * 0.55, fill: "url(#glow)"))
+            // A broad wash of the second colour somewhere in the frame, then the light.
             scene.soft(
-                softFloor(
-                    top: height * 0.7, blur: soft, colour: p.backgroundBottom.shifted(-0.08).hex, opacity: 0.55,
-                    id: "floor"))
+                softDisc(
+                    width * (0.1 + random() * 0.8), height * (0.1 + random() * 0.8),
+                    radius: unit * (0.3 + random() * 0.2),
+                    blur: softer, colour: p.secondary.with(lightness: 0.6).hex, opacity: 0.35, id: "wash"))
+            scene.soft(circle(lightX, lightY, unit * (composition.silhouette ? 0.8 : 0.55), fill: "url(#glow)"))
+            if composition.overhead {
+                // Seen from above: a pool of light on the table top instead of a horizon.
+                scene.soft(
+                    softDisc(
+                        focusX, focusY, radius: size * 0.9, blur: softer, colour: p.highlight.hex, opacity: 0.35,
+                        id: "pool"))
+            } else {
+                scene.soft(
+                    softFloor(
+                        top: horizon, blur: soft, colour: p.backgroundBottom.shifted(-0.08).hex, opacity: 0.55,
+                        id: "floor"))
+            }
             for index in 0..<4 {
                 scene.soft(
                     softDisc(
@@ -73,17 +100,21 @@ extension ProceduralPainter {
             for _ in 0..<5 {
                 scene.sharp(
                     circle(
-                        random() * width, height * (0.55 + random() * 0.5), unit * (0.18 + random() * 0.25),
+                        random() * width, horizon + height * (random() - 0.15) * 0.5, unit * (0.18 + random() * 0.25),
                         fill: pick([
                             p.backgroundBottom.hex, p.secondary.with(lightness: 0.6).hex,
                             p.backgroundTop.shifted(-0.08).hex,
                         ])))
             }
         case .bold:
+            // Stripes across the frame, their angle and place the prompt's own.
+            let start = (random() - 0.5) * unit * 0.8
+            let run = width * (random() < 0.5 ? 1 : -1)
+            let from = run > 0 ? 0.0 : width
             for index in 0..<3 {
-                let offset = Double(index) * unit * 0.32 - unit * 0.2
+                let offset = from + start + Double(index) * unit * 0.32 - unit * 0.2
                 scene.sharp(
-                    "<polygon points=\"\(f(offset)),\(f(height)) \(f(offset + unit * 0.16)),\(f(height)) \(f(offset + width)),0 \(f(offset + width - unit * 0.16)),0\" fill=\"\(p.secondary.hex)\" opacity=\"0.5\"/>"
+                    "<polygon points=\"\(f(offset)),\(f(height)) \(f(offset + unit * 0.16)),\(f(height)) \(f(offset + run)),0 \(f(offset + run - unit * 0.16)),0\" fill=\"\(p.secondary.hex)\" opacity=\"0.5\"/>"
                 )
             }
         case .luxury:
@@ -95,12 +126,26 @@ extension ProceduralPainter {
                 blurred(
                     "<polygon points=\"\(beam)\" fill=\"url(#glow)\" opacity=\"0.5\"/>", blur: soft,
                     within: (0, 0, width, height), id: "beam"))
-        case .minimal, .playful:
-            break
+        case .minimal:
+            // One large quiet disc, a studio backdrop the prompt places.
+            scene.sharp(
+                circle(
+                    width * (0.15 + random() * 0.7), height * (0.15 + random() * 0.5), unit * (0.25 + random() * 0.15),
+                    fill: p.backgroundBottom.hex, opacity: 0.3))
+        case .playful:
+            scene.soft(
+                softDisc(
+                    width * (0.1 + random() * 0.8), height * (0.1 + random() * 0.8),
+                    radius: unit * (0.25 + random() * 0.2),
+                    blur: soft, colour: p.secondary.hex, opacity: 0.45, id: "blob"))
         }
 
-        // The product's shadow; the vignette goes under the product, which stays clear of it.
-        let shadow = (x: focusX, y: focusY + size * 0.36, rx: size * 0.55, ry: size * 0.08)
+        // The product's shadow (seen from above: rounder and cast aside); the vignette goes under the product,
+        // which stays clear of it.
+        let shadow =
+            composition.overhead
+            ? (x: focusX + size * 0.08, y: focusY + size * 0.08, rx: size * 0.5, ry: size * 0.34)
+            : (x: focusX, y: focusY + size * 0.36, rx: size * 0.55, ry: size * 0.08)
         scene.soft(
             blurred(
                 "<ellipse cx=\"\(f(shadow.x))\" cy=\"\(f(shadow.y))\" rx=\"\(f(shadow.rx))\" ry=\"\(f(shadow.ry))\" fill=\"\(p.shadow.hex)\" opacity=\"0.45\"/>",
@@ -114,6 +159,22 @@ extension ProceduralPainter {
         }
 
         // Sharp details over the ground, then the product.
+        if composition.leadingLines {
+            // Wedges from the frame's edges narrowing to the product.
+            let colour = style == .luxury ? HSL(hue: 44, saturation: 0.7, lightness: 0.55) : p.highlight
+            let count = 6
+            let turn = random() * 2 * Double.pi
+            for index in 0..<count {
+                let angle = turn + Double(index) * 2 * Double.pi / Double(count)
+                let reach = (width + height)
+                let spread = 0.07
+                let a = (focusX + cos(angle - spread) * reach, focusY + sin(angle - spread) * reach)
+                let b = (focusX + cos(angle + spread) * reach, focusY + sin(angle + spread) * reach)
+                scene.sharp(
+                    "<polygon points=\"\(f(focusX)),\(f(focusY)) \(f(a.0)),\(f(a.1)) \(f(b.0)),\(f(b.1))\" fill=\"\(colour.hex)\" opacity=\"0.3\"/>"
+                )
+            }
+        }
         switch style {
         case .cinematic:
             scene.sharp(
@@ -149,9 +210,24 @@ extension ProceduralPainter {
             break
         }
         let outline = style == .bold || style == .illustration ? " stroke=\"\(p.shadow.hex)\" stroke-width=\"2.2\"" : ""
+        let turn = composition.tilt == 0 ? "" : " rotate(\(f(composition.tilt)) \(f(focusX)) \(f(focusY)))"
         scene.sharp(
-            "<g transform=\"translate(\(f(focusX - size * 0.5)) \(f(focusY - size * 0.55))) scale(\(f(size / 100)))\">"
+            "<g transform=\"\(turn) translate(\(f(focusX - size * 0.5)) \(f(focusY - size * 0.55))) scale(\(f(size / 100)))\">"
                 + subjectShapes(outline: outline) + "</g>")
+        if composition.foregroundFrame {
+            // Blurred dark shapes close to the camera, low in the frame on either side of the product.
+            let reach = unit * (0.26 + random() * 0.1)
+            let sides = [
+                (min(focusX - size * 0.6, width * 0.25) - reach, height * (0.9 + random() * 0.2), 1.0),
+                (max(focusX + size * 0.6, width * 0.75) + reach, height * (0.75 + random() * 0.35), 0.75),
+            ]
+            for (index, side) in sides.enumerated() {
+                scene.soft(
+                    softDisc(
+                        side.0, side.1, radius: reach * 1.6 * side.2, blur: softer, colour: p.shadow.hex,
+                        opacity: 0.85, id: "near\(index)"))
+            }
+        }
         return scene
     }
 
