@@ -63,10 +63,42 @@ extension Image {
     }
 
     /// `overlay` drawn over this image with its top-left corner at `x, y` (alpha blended).
+    /// Only the region under the overlay is blended and pasted back, so a small overlay (a line of text, a
+    /// button) costs its own size, not the canvas'.
     public func composited(_ overlay: Image, x: Int, y: Int) throws(ImagingError) -> Image {
         let base = try withAlpha()
         let top = try overlay.withAlpha()
-        return try Vips.run("compositing") { adgen_composite_over(base.pointer, top.pointer, $0, Int32(x), Int32(y)) }
+        let left = max(0, x)
+        let upper = max(0, y)
+        let right = min(base.width, x + top.width)
+        let lower = min(base.height, y + top.height)
+        guard right > left, lower > upper else { return base }
+        let region = try base.cropped(x: left, y: upper, width: right - left, height: lower - upper)
+        let blended = try Vips.run("compositing") {
+            adgen_composite_over(region.pointer, top.pointer, $0, Int32(x - left), Int32(y - upper))
+        }
+        let patch = try blended.normalised()
+        return try Vips.run("compositing") { adgen_insert(base.pointer, patch.pointer, $0, Int32(left), Int32(upper)) }
+    }
+
+    /// The image repeated to fill `width` × `height` (tiled from the top-left corner): a one-column gradient
+    /// becomes a full-width one at the cost of a copy.
+    public func tiled(toWidth width: Int, height: Int) throws(ImagingError) -> Image {
+        let source = self
+        let across = (width + self.width - 1) / max(1, self.width)
+        let down = (height + self.height - 1) / max(1, self.height)
+        let tiles = try Vips.run("tiling") { adgen_replicate(source.pointer, $0, Int32(across), Int32(down)) }
+        return try tiles.cropped(x: 0, y: 0, width: width, height: height)
+    }
+
+    /// The image computed now and held in memory: later operations read it instead of re-running the chain
+    /// of operations that made it (each encode of a quality search would otherwise redo the whole layout).
+    public func materialized() throws(ImagingError) -> Image {
+        _ = Vips.started
+        guard let memory = adgen_copy_memory(pointer) else {
+            throw ImagingError(.operation, "computing the image failed: \(Vips.lastError())")
+        }
+        return Image(owning: memory)
     }
 
     /// Alpha removed by blending onto `color`.

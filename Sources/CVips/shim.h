@@ -48,6 +48,15 @@ static inline int adgen_composite_over(VipsImage *base, VipsImage *overlay, Vips
     return vips_composite2(base, overlay, out, VIPS_BLEND_MODE_OVER, "x", x, "y", y, NULL);
 }
 
+/// `sub` pasted into `main` at x, y (no blending): cheap, it only copies pixels.
+static inline int adgen_insert(VipsImage *main, VipsImage *sub, VipsImage **out, int x, int y) {
+    return vips_insert(main, sub, out, x, y, NULL);
+}
+
+static inline int adgen_replicate(VipsImage *in, VipsImage **out, int across, int down) {
+    return vips_replicate(in, out, across, down, NULL);
+}
+
 static inline int adgen_flatten(VipsImage *in, VipsImage **out, const double *background, int bands) {
     VipsArrayDouble *ink = vips_array_double_new(background, bands);
     int result = vips_flatten(in, out, "background", ink, NULL);

@@ -165,7 +165,7 @@ struct LayoutCanvas {
     /// A gradient from a canvas edge, strongest at the edge: it holds most of its strength over the first half
     /// of its reach, then fades out, so text on it reads. Its reach is measured into the safe area, so the
     /// same template covers the same copy on a story (with its 250 px top zone) and on a square. Rendered one
-    /// narrow column wide and stretched, so its cost does not grow with the canvas width.
+    /// narrow column wide and tiled across, so its cost hardly grows with the canvas width.
     mutating func scrim(_ element: LayoutTemplate.Element, area: Rect) throws {
         let into = Int((Double(area.height) * element.extent).rounded())
         let reach = min(height, element.edge == .top ? area.y + into : height - (area.y + area.height - into))
@@ -183,7 +183,7 @@ struct LayoutCanvas {
             \(stops.map { "<stop offset=\"\($0.0)\" stop-color=\"\(color.hex)\" stop-opacity=\"\($0.1)\"/>" }.joined())\
             </linearGradient></defs><rect width="\(column)" height="\(reach)" fill="url(#s)"/></svg>
             """)
-        let stretched = try gradient.resized(scale: Double(width) / Double(column), verticalScale: 1)
+        let stretched = try gradient.tiled(toWidth: width, height: reach)
         image = try image.composited(stretched, x: 0, y: element.edge == .top ? 0 : height - reach)
     }
 

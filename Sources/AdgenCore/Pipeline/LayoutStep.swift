@@ -44,7 +44,7 @@ public struct LayoutStep: PipelineStep {
             palette: LayoutCanvas.Palette(brandColors: campaign.brand.colors), logo: logo)
         let arrangement = template.arrangement(width: draft.image.width, height: draft.image.height)
         try canvas.draw(arrangement, copy: copy)
-        draft.image = canvas.image
+        draft.image = try canvas.image.materialized()
         draft.boxes += canvas.boxes
         for event in canvas.events where !draft.events.contains(event) { draft.events.append(event) }
     }

@@ -65,6 +65,7 @@ public struct CropStep: PipelineStep {
 
     public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
         draft.image = try draft.image.filled(width: draft.size.width, height: draft.size.height, strategy: strategy)
+            .materialized()
     }
 }
 
