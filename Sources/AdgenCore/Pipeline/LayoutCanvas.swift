@@ -162,8 +162,8 @@ struct LayoutCanvas {
         image = try image.composited(Image.solid(width: width, height: height, color: color), x: 0, y: 0)
     }
 
-    /// A gradient from a canvas edge, strongest at the edge: it holds most of its strength over the first half
-    /// of its reach, then fades out, so text on it reads. Its reach is measured into the safe area, so the
+    /// A gradient from a canvas edge, strongest at the edge: it holds most of its strength over 70% of its
+    /// reach, then fades out quickly, so the text on it reads and the picture beyond it stays untouched. Its reach is measured into the safe area, so the
     /// same template covers the same copy on a story (with its 250 px top zone) and on a square. Rendered one
     /// narrow column wide and tiled across, so its cost hardly grows with the canvas width.
     mutating func scrim(_ element: LayoutTemplate.Element, area: Rect) throws {
@@ -174,7 +174,7 @@ struct LayoutCanvas {
         let strong = element.opacity
         let stops =
             element.edge == .top
-            ? [(0.0, strong), (0.5, strong * 0.9), (1.0, 0.0)] : [(0.0, 0.0), (0.5, strong * 0.9), (1.0, strong)]
+            ? [(0.0, strong), (0.7, strong * 0.85), (1.0, 0.0)] : [(0.0, 0.0), (0.3, strong * 0.85), (1.0, strong)]
         let column = 8
         let gradient = try Image.svg(
             """
@@ -243,7 +243,7 @@ struct LayoutCanvas {
     /// in white or the dark colour, whichever contrasts more with the fill.
     mutating func button(_ label: String, _ element: LayoutTemplate.Element, in box: Rect) throws {
         let buttonHeight = min(box.height, max(30, min(width, height) / 10, box.width / 5))
-        let padding = max(6, buttonHeight * 45 / 100)
+        let padding = max(6, buttonHeight * 35 / 100)
         let fill = palette.resolve(element.fill ?? .accent)
         let ink =
             element.color.map(palette.resolve)

@@ -19,8 +19,8 @@ extension LayoutTemplate {
             elements:
               - shade: { opacity: 0.55 }
               - logo: { box: [0, 0.1, 0.15, 0.8], valign: middle }
-              - headline: { box: [0.18, 0, 0.53, 1], lines: 1, valign: middle }
-              - cta: { box: [0.73, 0.08, 0.27, 0.84], align: right, valign: middle }
+              - headline: { box: [0.18, 0, 0.5, 1], lines: 1, valign: middle }
+              - cta: { box: [0.7, 0.08, 0.3, 0.84], align: right, valign: middle }
 
           # Billboards and wide banners (970x250, 3:1): logo and a two-line headline on the left, the button right.
           - name: billboard
@@ -36,7 +36,7 @@ extension LayoutTemplate {
           - name: landscape
             aspect: { min: 1.45 }
             elements:
-              - scrim: { edge: top, extent: 0.8 }
+              - scrim: { edge: top, extent: 0.72 }
               - scrim: { edge: bottom, extent: 0.35 }
               - logo: { box: [0, 0, 0.26, 0.1] }
               - headline: { box: [0, 0.15, 0.62, 0.38], lines: 2 }
@@ -48,7 +48,7 @@ extension LayoutTemplate {
           - name: stack
             aspect: { max: 0.52 }
             elements:
-              - scrim: { edge: top, extent: 0.7 }
+              - scrim: { edge: top, extent: 0.62 }
               - scrim: { edge: bottom, extent: 0.3 }
               - logo: { box: [0, 0, 1, 0.07] }
               - headline: { box: [0, 0.1, 1, 0.32], lines: 4 }
@@ -58,7 +58,7 @@ extension LayoutTemplate {
           # Everything else: squares, portraits, stories, rectangles (1:1, 4:5, 9:16, 300x250).
           - name: panel
             elements:
-              - scrim: { edge: top, extent: 0.66 }
+              - scrim: { edge: top, extent: 0.6 }
               - scrim: { edge: bottom, extent: 0.3 }
               - logo: { box: [0, 0, 0.42, 0.08] }
               - headline: { box: [0, 0.11, 0.92, 0.25], lines: 3 }
