@@ -14,11 +14,12 @@ let package = Package(
             name: "expansion-bench",
             dependencies: [.product(name: "AdgenCore", package: "adgen")]
         ),
-        // Imports AdgenImaging as well as AdgenCore: the main package exports no AdgenImaging product, so the
-        // module is reached through AdgenCore's product, which builds and links it (see README.md).
         .executableTarget(
             name: "imaging-bench",
-            dependencies: [.product(name: "AdgenCore", package: "adgen")]
+            dependencies: [
+                .product(name: "AdgenCore", package: "adgen"),
+                .product(name: "AdgenImaging", package: "adgen"),
+            ]
         ),
     ]
 )
