@@ -31,7 +31,14 @@ public struct Planner: Sendable {
         let variants = Int(clamping: statistics.variants)
         let distinctPrompts = Int(clamping: statistics.distinctPrompts)
         let generations = distinctPrompts * families.count
-        let price = PriceTable.builtIn.price(provider: campaign.generation.provider, model: campaign.generation.model)
+        let settings = campaign.generation
+        let prices = families.map {
+            PriceTable.builtIn.price(
+                provider: settings.provider, model: settings.model, width: $0.width, height: $0.height,
+                parameters: settings.parameters)
+        }
+        let estimate: Double? =
+            prices.contains(nil) ? nil : prices.reduce(0) { $0 + ($1 ?? 0) } * Double(distinctPrompts)
         return Plan(
             campaign: campaign.name,
             variants: variants,
@@ -58,7 +65,7 @@ public struct Planner: Sendable {
             },
             provider: campaign.generation.provider,
             model: campaign.generation.model,
-            estimatedCostUSD: price.map { $0 * Double(generations) },
+            estimatedCostUSD: estimate,
             totalVariants: space.count)
     }
 }
@@ -121,18 +128,4 @@ public struct Plan: Sendable, Codable, Equatable {
     public var estimatedCostUSD: Double?
     /// Variants before sampling.
     public var totalVariants: UInt64
-}
-
-/// Prices per generated image, by provider and model. The batches issue brings the full, documented table.
-public struct PriceTable: Sendable {
-    /// Price per image in US dollars, by `provider/model` (`provider/*` for any model).
-    public var prices: [String: Double]
-
-    /// What is known now: the local renderer is free.
-    public static let builtIn = PriceTable(prices: ["local/*": 0])
-
-    /// The price of one image, when known.
-    public func price(provider: String, model: String) -> Double? {
-        prices["\(provider)/\(model)"] ?? prices["\(provider)/*"]
-    }
 }
