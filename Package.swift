@@ -45,6 +45,8 @@ let package = Package(
                 "AdgenCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -67,7 +69,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AdgenCLITests",
-            dependencies: ["AdgenCLI", "AdgenCore", "AdgenTesting"]
+            dependencies: [
+                "AdgenCLI", "AdgenCore", "AdgenTesting", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the C libraries and fonts adgen builds against, from Debian's packages, when they are missing:
-# libvips (images) and the DejaVu fonts (the default for text in creatives).
+# libvips (images), SQLite (the job store) and the DejaVu fonts (the default for text in creatives).
 set -euo pipefail
 
 missing=()
 pkg-config --exists vips 2>/dev/null || missing+=(libvips-dev)
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 

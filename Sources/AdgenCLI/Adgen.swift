@@ -9,14 +9,17 @@ struct Adgen: AsyncParsableCommand {
         abstract: "Turn one ad campaign brief into every prompt variation, sized for every placement.",
         discussion: """
             Exit codes: 0 success; 3 some creatives failed (the reasons are printed, the rest were written); \
-            64 usage error; 65 bad input (campaign, template or wildcard file: every \
-            error is printed as FILE:LINE:COL: error: MESSAGE); 70 internal error.
+            4 the batch was cancelled; 64 usage error; 65 bad input (campaign, template or wildcard file: every \
+            error is printed as FILE:LINE:COL: error: MESSAGE); 69 a provider or the store is unavailable; \
+            70 internal error; 75 paused (disk full or unwritable folder: fix it, then `adgen resume`); \
+            78 provider not configured (a missing API key).
             The default image provider, `local`, is an offline procedural stand-in for a model: it paints \
             deterministic drafts for demos and tests, not model output.
             """,
         version: "0.1.0",
         subcommands: [
-            Validate.self, Expand.self, PlanCommand.self, Render.self, Score.self, Sizes.self, FontsCommand.self,
+            Validate.self, Expand.self, PlanCommand.self, Render.self, Run.self, Status.self, Cancel.self, Resume.self,
+            Score.self, Sizes.self, FontsCommand.self,
         ]
     )
 

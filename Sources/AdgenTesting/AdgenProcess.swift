@@ -25,15 +25,31 @@ public enum AdgenProcess {
         return folder.appendingPathComponent("adgen")
     }
 
-    /// Runs `adgen ARGUMENTS` in `directory` and waits for it.
-    public static func run(_ arguments: [String], in directory: String? = nil) throws -> Result {
+    /// Runs `adgen ARGUMENTS` in `directory` (with `environment` added to this process') and waits for it.
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:])
+        throws -> Result
+    {
+        try run(executable, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs `/bin/sh -c COMMAND` and waits for it.
+    public static func shell(_ command: String) throws -> Result {
+        try run(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: nil, environment: [:])
+    }
+
+    static func run(_ program: URL, _ arguments: [String], in directory: String?, environment: [String: String])
+        throws -> Result
+    {
         let scratch = try TemporaryDirectory(prefix: "adgen-run")
         defer { scratch.remove() }
         let outputPath = try scratch.write("stdout", "")
         let errorPath = try scratch.write("stderr", "")
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         // Files, not pipes: a large output can never block the process.
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))

@@ -110,6 +110,15 @@ public struct GenerationSettings: Sendable, Hashable {
     public var baseURL: String?
     /// Extra model parameters passed through to the provider.
     public var parameters: [String: String] = [:]
+    /// The provider's rate limits, when set: requests and images per minute.
+    public var requestsPerMinute: Double?
+    public var imagesPerMinute: Double?
+    /// Attempts per generation, the first included (default 6).
+    public var maxAttempts: Int?
+    /// Seconds one request may take (default 300).
+    public var timeoutSeconds: Double?
+    /// The keys the campaign set itself (the others may come from `adgen.yaml`).
+    public var explicitKeys: Set<String> = []
 
     /// The providers adgen knows.
     public static let knownProviders = ["local", "openai", "replicate", "fal", "comfyui", "automatic1111", "http"]

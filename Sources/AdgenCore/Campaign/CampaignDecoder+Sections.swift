@@ -321,12 +321,16 @@ extension CampaignDecoder {
 
     mutating func decodeGeneration(_ node: Node) -> GenerationSettings {
         var settings = GenerationSettings()
-        let keys = ["provider", "model", "seeds", "seed", "concurrency", "max_cost_usd", "base_url", "parameters"]
+        let keys = [
+            "provider", "model", "seeds", "seed", "concurrency", "max_cost_usd", "base_url", "parameters",
+            "requests_per_minute", "images_per_minute", "max_attempts", "timeout_s",
+        ]
         guard let pairs = mapping(node, "generation", allowed: keys) else { return settings }
         var baseSeed: UInt64 = 1
         var seedCount = 1
         var explicitSeeds: [UInt64]?
         for (key, _, value) in pairs {
+            settings.explicitKeys.insert(key)
             switch key {
             case "provider":
                 if let provider = string(value, "generation.provider") {
@@ -359,6 +363,13 @@ extension CampaignDecoder {
             case "concurrency":
                 settings.concurrency = integer(value, "generation.concurrency", range: 1...256) ?? settings.concurrency
             case "max_cost_usd": settings.maxCostUSD = number(value, "generation.max_cost_usd", range: 0...1_000_000)
+            case "requests_per_minute":
+                settings.requestsPerMinute = number(value, "generation.requests_per_minute", range: 0.1...1_000_000)
+            case "images_per_minute":
+                settings.imagesPerMinute = number(value, "generation.images_per_minute", range: 0.1...1_000_000)
+            case "max_attempts":
+                settings.maxAttempts = integer(value, "generation.max_attempts", range: 1...100)
+            case "timeout_s": settings.timeoutSeconds = number(value, "generation.timeout_s", range: 1...3600)
             case "base_url":
                 if let url = string(value, "generation.base_url") {
                     if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""),

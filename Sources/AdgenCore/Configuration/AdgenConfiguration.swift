@@ -1,0 +1,153 @@
+import Foundation
+import Yams
+
+/// `adgen.yaml`: the operator's defaults — where the store is, and per provider the model, base URL,
+/// concurrency, rate limits, retries and timeout that a campaign's `generation:` does not set itself.
+/// Credentials are never read from it (only from environment variables).
+///
+/// ```yaml
+/// store: /var/lib/adgen/adgen.sqlite
+/// providers:
+///   openai: { model: gpt-image-1, concurrency: 8, requests_per_minute: 50, max_attempts: 5 }
+///   comfyui: { base_url: "http://10.0.0.5:8188", concurrency: 2 }
+/// ```
+public struct AdgenConfiguration: Sendable, Equatable {
+    /// Defaults for one provider.
+    public struct ProviderDefaults: Sendable, Equatable {
+        public var model: String?
+        public var baseURL: String?
+        public var concurrency: Int?
+        public var requestsPerMinute: Double?
+        public var imagesPerMinute: Double?
+        public var maxAttempts: Int?
+        public var timeoutSeconds: Double?
+        public var parameters: [String: String] = [:]
+
+        /// No defaults.
+        public init() {}
+    }
+
+    /// The job store's path.
+    public var store: String?
+    /// Defaults by provider id.
+    public var providers: [String: ProviderDefaults] = [:]
+
+    /// No settings.
+    public init() {}
+
+    /// The file to read: `explicit` (`--config`), else `$ADGEN_CONFIG`, else `adgen.yaml` in the current folder
+    /// when there is one; nil when none applies.
+    public static func locate(explicit: String?, environment: [String: String]) -> String? {
+        if let explicit { return explicit }
+        if let path = environment["ADGEN_CONFIG"], !path.isEmpty { return path }
+        return FileManager.default.fileExists(atPath: "adgen.yaml") ? "adgen.yaml" : nil
+    }
+
+    /// Reads `path`; every problem is reported at its FILE:LINE:COL.
+    public static func load(path: String) throws(CampaignError) -> AdgenConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CampaignError([
+                Diagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read the configuration file")
+            ])
+        }
+        let source = try YAMLSource(bytes: Array(data), file: path, maxBytes: 1 << 20)
+        var decoder = ConfigurationDecoder(source: source)
+        let configuration = decoder.decode()
+        if !decoder.diagnostics.isEmpty { throw CampaignError(decoder.diagnostics) }
+        return configuration
+    }
+}
+
+extension GenerationSettings {
+    /// These settings, with what the campaign left unset taken from `defaults`.
+    public func withDefaults(_ defaults: AdgenConfiguration.ProviderDefaults?) -> GenerationSettings {
+        guard let defaults else { return self }
+        var settings = self
+        if !explicitKeys.contains("model"), let model = defaults.model { settings.model = model }
+        if !explicitKeys.contains("base_url"), let url = defaults.baseURL { settings.baseURL = url }
+        if !explicitKeys.contains("concurrency"), let concurrency = defaults.concurrency {
+            settings.concurrency = concurrency
+        }
+        settings.requestsPerMinute = requestsPerMinute ?? defaults.requestsPerMinute
+        settings.imagesPerMinute = imagesPerMinute ?? defaults.imagesPerMinute
+        settings.maxAttempts = maxAttempts ?? defaults.maxAttempts
+        settings.timeoutSeconds = timeoutSeconds ?? defaults.timeoutSeconds
+        settings.parameters = defaults.parameters.merging(parameters) { $1 }
+        return settings
+    }
+}
+
+/// Reads `adgen.yaml`.
+struct ConfigurationDecoder: YAMLDecoding {
+    let source: YAMLSource
+    var diagnostics: [Diagnostic] = []
+    var suggestedKeys: Set<String> = []
+
+    static let providerKeys = [
+        "model", "base_url", "concurrency", "requests_per_minute", "images_per_minute", "max_attempts", "timeout_s",
+        "parameters",
+    ]
+    /// Keys people try for credentials: refused with a pointer to the environment variable.
+    static let credentialKeys = ["api_key", "key", "token", "api_token", "secret", "password"]
+
+    init(source: YAMLSource) { self.source = source }
+
+    mutating func decode() -> AdgenConfiguration {
+        var configuration = AdgenConfiguration()
+        guard let root = source.root,
+            let pairs = mapping(root, "the configuration", allowed: ["store", "providers"])
+        else { return configuration }
+        for (key, _, value) in pairs {
+            switch key {
+            case "store": configuration.store = string(value, "store")
+            case "providers":
+                for (provider, providerNode, settings) in mapping(value, "providers") ?? [] {
+                    guard GenerationSettings.knownProviders.contains(provider) else {
+                        error(
+                            providerNode, "unknown provider '\(provider)'",
+                            hint: Suggestion.hint(
+                                for: provider, in: GenerationSettings.knownProviders, noun: "provider"))
+                        continue
+                    }
+                    configuration.providers[provider] = decodeProvider(provider, settings)
+                }
+            default: break
+            }
+        }
+        return configuration
+    }
+
+    mutating func decodeProvider(_ provider: String, _ node: Node) -> AdgenConfiguration.ProviderDefaults {
+        var defaults = AdgenConfiguration.ProviderDefaults()
+        if case .mapping(let mapping) = node {
+            for (keyNode, _) in mapping where Self.credentialKeys.contains(keyNode.scalar?.string ?? "") {
+                error(
+                    keyNode, "credentials are not read from the configuration file",
+                    hint: "set the provider's environment variable instead (see docs/providers.md)")
+            }
+        }
+        let what = "providers.\(provider)"
+        let allowed = Self.providerKeys + Self.credentialKeys
+        for (key, _, value) in mapping(node, what, allowed: allowed) ?? [] {
+            switch key {
+            case "model": defaults.model = string(value, "\(what).model")
+            case "base_url": defaults.baseURL = string(value, "\(what).base_url")
+            case "concurrency": defaults.concurrency = integer(value, "\(what).concurrency", range: 1...256)
+            case "requests_per_minute":
+                defaults.requestsPerMinute = number(value, "\(what).requests_per_minute", range: 0.1...1_000_000)
+            case "images_per_minute":
+                defaults.imagesPerMinute = number(value, "\(what).images_per_minute", range: 0.1...1_000_000)
+            case "max_attempts": defaults.maxAttempts = integer(value, "\(what).max_attempts", range: 1...100)
+            case "timeout_s": defaults.timeoutSeconds = number(value, "\(what).timeout_s", range: 1...3600)
+            case "parameters":
+                for (name, _, parameter) in mapping(value, "\(what).parameters") ?? [] {
+                    if let text = string(parameter, "\(what).parameters.\(name)", allowEmpty: true) {
+                        defaults.parameters[name] = text
+                    }
+                }
+            default: break
+            }
+        }
+        return defaults
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+
+/// Durable state of batches, their generations (jobs) and creatives. Every method is one transaction: a
+/// process killed at any moment leaves the store as it was before or after the call, never between.
+public protocol JobStore: Sendable {
+    /// Submits a batch: `populate` adds its jobs and creatives, all in one transaction. A batch already submitted
+    /// with the same idempotency key is returned instead (`created == false`), and `populate` is not called.
+    func submit(_ header: BatchHeader, populate: @Sendable (any BatchPlanSink) throws -> Void) async throws
+        -> (batch: Batch, created: Bool)
+
+    /// The batch with `id`, with its current counts and cost.
+    func batch(id: String) async throws -> Batch?
+
+    /// The most recent batches, newest first.
+    func batches(limit: Int) async throws -> [Batch]
+
+    /// The campaign a batch was submitted with, as it was then.
+    func campaignSource(batch: String) async throws -> CampaignSource
+
+    /// Moves a batch to `state` (with a reason for failed, cancelled or paused batches).
+    func setState(batch: String, _ state: Batch.State, reason: String?, now: Date) async throws
+
+    /// Leases up to `limit` jobs of `batch` that may start now (pending and due, or running with an expired
+    /// lease), oldest first, to `owner` until `leaseUntil`; counts an attempt for each.
+    func claim(batch: String, owner: String, limit: Int, now: Date, leaseUntil: Date) async throws -> [GenerationJob]
+
+    /// Extends every lease `owner` holds to `until`.
+    func renewLeases(owner: String, until: Date) async throws
+
+    /// Gives back the jobs leased by `owners` (dead processes of this host): they are pending again, and the
+    /// attempt they were on is not counted.
+    func releaseLeases(owners: [String]) async throws -> Int
+
+    /// The owners of running jobs of `batch`.
+    func leaseOwners(batch: String) async throws -> [String]
+
+    /// A generation made before with `key`, when its file is recorded.
+    func cachedGeneration(key: String) async throws -> CachedGeneration?
+
+    /// Records a fresh generation in the cache and its cost and request id on the job.
+    func recordGeneration(_ generation: CachedGeneration, job: Int64, cached: Bool) async throws
+
+    /// The creatives to make from a job's image.
+    func creatives(job: Int64) async throws -> [CreativeRecord]
+
+    /// Marks a job succeeded with its creatives' results, in one transaction. Only for a job still leased by
+    /// `owner`; returns false (and changes nothing) when it is not — another process took it over.
+    func complete(job: Int64, owner: String, creatives: [CreativeResult], now: Date) async throws -> Bool
+
+    /// Puts a job back to pending after a retryable failure, not to start before `notBefore`.
+    func retry(job: Int64, owner: String, error: String, notBefore: Date, now: Date) async throws
+
+    /// Fails a job and its creatives with `reason`.
+    func fail(job: Int64, owner: String, reason: String, now: Date) async throws
+
+    /// Gives a job back (pending, the attempt not counted): the process stops without having finished it.
+    func release(job: Int64, owner: String) async throws
+
+    /// Cancels a job and its creatives (budget, user cancel).
+    func cancel(job: Int64, reason: String, now: Date) async throws
+
+    /// Cancels every job of `batch` not started yet, and its creatives; running jobs are left to their runner.
+    /// With `cancelBatch`, the batch moves to `cancelled` (unless it is finished), and its runners, seeing that,
+    /// stop what is in flight.
+    func cancelPending(batch: String, reason: String, cancelBatch: Bool, now: Date) async throws
+
+    /// The batch's state alone (cheap: polled while a batch runs).
+    func state(batch: String) async throws -> Batch.State?
+
+    /// The earliest moment a job of `batch` may become claimable (a backoff ending, a lease expiring); nil when
+    /// nothing is left to run.
+    func nextDue(batch: String) async throws -> Date?
+
+    /// Every creative of `batch`.
+    func creatives(batch: String) async throws -> [CreativeRecord]
+
+    /// Every job of `batch`, oldest first.
+    func jobs(batch: String) async throws -> [GenerationJob]
+
+    /// Stores the batch pass of scoring: each creative's final scorecard and why it was dropped.
+    func judge(batch: String, _ verdicts: [CreativeVerdict]) async throws
+}
+
+/// Where a batch's jobs and creatives are written while it is submitted.
+public protocol BatchPlanSink {
+    /// Adds the job for `key` (once per key; later calls return the same id).
+    func job(key: String, request: GenerationRequest, family: String) throws -> Int64
+    /// Adds a creative made from `job`.
+    func creative(id: String, job: Int64, variant: StoredVariant, sizeID: String) throws
+}
+
+/// What a batch is submitted with.
+public struct BatchHeader: Sendable {
+    public var id: String
+    public var campaign: String
+    public var provider: String
+    public var model: String
+    public var source: CampaignSource
+    public var idempotencyKey: String?
+    public var estimatedCostUSD: Double?
+    public var maxCostUSD: Double?
+    public var outputDirectory: String
+    public var now: Date
+
+    /// Creates a header.
+    public init(
+        id: String, campaign: String, provider: String, model: String, source: CampaignSource,
+        idempotencyKey: String?, estimatedCostUSD: Double?, maxCostUSD: Double?, outputDirectory: String, now: Date
+    ) {
+        self.id = id
+        self.campaign = campaign
+        self.provider = provider
+        self.model = model
+        self.source = source
+        self.idempotencyKey = idempotencyKey
+        self.estimatedCostUSD = estimatedCostUSD
+        self.maxCostUSD = maxCostUSD
+        self.outputDirectory = outputDirectory
+        self.now = now
+    }
+}
+
+/// A campaign file as submitted: its bytes, name and the folder its relative paths resolve from.
+public struct CampaignSource: Sendable, Codable, Equatable {
+    public var bytes: [UInt8]
+    public var file: String
+    public var directory: String
+
+    /// Creates a source.
+    public init(bytes: [UInt8], file: String, directory: String) {
+        self.bytes = bytes
+        self.file = file
+        self.directory = directory
+    }
+}
+
+/// A generated image kept for reuse.
+public struct CachedGeneration: Sendable, Codable, Equatable {
+    /// The request's cache key.
+    public var key: String
+    public var provider: String
+    public var model: String
+    /// The image file (absolute).
+    public var file: String
+    public var width: Int
+    public var height: Int
+    public var costUSD: Double
+    public var providerRequestID: String?
+
+    /// Creates a record.
+    public init(
+        key: String, provider: String, model: String, file: String, width: Int, height: Int, costUSD: Double,
+        providerRequestID: String?
+    ) {
+        self.key = key
+        self.provider = provider
+        self.model = model
+        self.file = file
+        self.width = width
+        self.height = height
+        self.costUSD = costUSD
+        self.providerRequestID = providerRequestID
+    }
+}
+
+/// How one creative of a job came out.
+public struct CreativeResult: Sendable {
+    public var id: String
+    public var state: CreativeRecord.State
+    public var file: String?
+    public var bytes: Int?
+    public var sha256: String?
+    public var format: String?
+    public var scorecard: Scorecard?
+    public var events: [String]
+    public var failure: String?
+
+    /// Creates a result.
+    public init(
+        id: String, state: CreativeRecord.State, file: String? = nil, bytes: Int? = nil, sha256: String? = nil,
+        format: String? = nil, scorecard: Scorecard? = nil, events: [String] = [], failure: String? = nil
+    ) {
+        self.id = id
+        self.state = state
+        self.file = file
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.format = format
+        self.scorecard = scorecard
+        self.events = events
+        self.failure = failure
+    }
+}
+
+/// The batch pass's verdict on one creative.
+public struct CreativeVerdict: Sendable {
+    public var id: String
+    public var scorecard: Scorecard
+    public var dropped: String?
+
+    /// Creates a verdict.
+    public init(id: String, scorecard: Scorecard, dropped: String?) {
+        self.id = id
+        self.scorecard = scorecard
+        self.dropped = dropped
+    }
+}

@@ -1,0 +1,563 @@
+import Foundation
+import GRDB
+
+/// The job store in an SQLite file (GRDB `DatabasePool`, WAL): the default for the CLI and `adgen serve`.
+public struct SQLiteJobStore: JobStore {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating when missing) the store at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        writer = pool
+    }
+
+    /// An in-memory store, for unit tests.
+    public init() throws {
+        let queue = try DatabaseQueue()
+        try Self.migrator.migrate(queue)
+        writer = queue
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: batches, jobs, creatives, generations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE batch (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        campaign TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        provider TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        idempotency_key TEXT UNIQUE,
+                        campaign_file TEXT NOT NULL,
+                        campaign_directory TEXT NOT NULL,
+                        campaign_source BLOB NOT NULL,
+                        estimated_cost_usd REAL,
+                        max_cost_usd REAL,
+                        reason TEXT,
+                        output_directory TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        finished_at REAL
+                    );
+                    CREATE TABLE job (
+                        id INTEGER PRIMARY KEY,
+                        batch_id TEXT NOT NULL REFERENCES batch(id) ON DELETE CASCADE,
+                        key TEXT NOT NULL,
+                        request TEXT NOT NULL,
+                        family TEXT NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        provider_request_id TEXT,
+                        cost_usd REAL NOT NULL DEFAULT 0,
+                        cached INTEGER NOT NULL DEFAULT 0,
+                        lease_owner TEXT,
+                        lease_expires_at REAL,
+                        not_before REAL NOT NULL DEFAULT 0,
+                        updated_at REAL NOT NULL DEFAULT 0,
+                        UNIQUE (batch_id, key)
+                    );
+                    CREATE INDEX job_queue ON job (batch_id, state, not_before);
+                    CREATE INDEX job_lease ON job (lease_owner) WHERE lease_owner IS NOT NULL;
+                    CREATE TABLE creative (
+                        batch_id TEXT NOT NULL REFERENCES batch(id) ON DELETE CASCADE,
+                        id TEXT NOT NULL,
+                        job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                        variant TEXT NOT NULL,
+                        size_id TEXT NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        file TEXT,
+                        bytes INTEGER,
+                        sha256 TEXT,
+                        format TEXT,
+                        scorecard TEXT,
+                        events TEXT NOT NULL DEFAULT '[]',
+                        failure TEXT,
+                        dropped TEXT,
+                        PRIMARY KEY (batch_id, id)
+                    );
+                    CREATE INDEX creative_job ON creative (job_id);
+                    CREATE TABLE generation (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        provider TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        file TEXT NOT NULL,
+                        width INTEGER NOT NULL,
+                        height INTEGER NOT NULL,
+                        cost_usd REAL NOT NULL,
+                        provider_request_id TEXT,
+                        created_at REAL NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: Batches
+
+    public func submit(_ header: BatchHeader, populate: @Sendable (any BatchPlanSink) throws -> Void) async throws
+        -> (batch: Batch, created: Bool)
+    {
+        let created = try await writer.write { db -> Bool in
+            if let key = header.idempotencyKey,
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM batch WHERE idempotency_key = ?", arguments: [key]) == true
+            {
+                return false
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO batch (id, campaign, state, provider, model, idempotency_key, campaign_file,
+                        campaign_directory, campaign_source, estimated_cost_usd, max_cost_usd, output_directory,
+                        created_at, updated_at)
+                    VALUES (?, ?, 'validating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    header.id, header.campaign, header.provider, header.model, header.idempotencyKey,
+                    header.source.file, header.source.directory, Data(header.source.bytes), header.estimatedCostUSD,
+                    header.maxCostUSD, header.outputDirectory, header.now.timeIntervalSince1970,
+                    header.now.timeIntervalSince1970,
+                ])
+            try populate(Sink(db: db, batch: header.id))
+            try db.execute(sql: "UPDATE batch SET state = 'queued' WHERE id = ?", arguments: [header.id])
+            return true
+        }
+        let id: String
+        if created {
+            id = header.id
+        } else {
+            id = try await writer.read { db in
+                try String.fetchOne(
+                    db, sql: "SELECT id FROM batch WHERE idempotency_key = ?", arguments: [header.idempotencyKey])!
+            }
+        }
+        guard let batch = try await batch(id: id) else { throw StoreError("batch \(id) vanished after submit") }
+        return (batch, created)
+    }
+
+    /// Adds jobs and creatives inside the submit transaction, with prepared statements.
+    final class Sink: BatchPlanSink {
+        let db: Database
+        let batch: String
+        var jobIDs: [String: Int64] = [:]
+        let encoder = JSONEncoder()
+
+        init(db: Database, batch: String) {
+            self.db = db
+            self.batch = batch
+            encoder.outputFormatting = [.sortedKeys]
+        }
+
+        func job(key: String, request: GenerationRequest, family: String) throws -> Int64 {
+            if let id = jobIDs[key] { return id }
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO job (batch_id, key, request, family) VALUES (?, ?, ?, ?)")
+            try statement.execute(arguments: [
+                batch, key, String(decoding: try encoder.encode(request), as: UTF8.self), family,
+            ])
+            let id = db.lastInsertedRowID
+            jobIDs[key] = id
+            return id
+        }
+
+        func creative(id: String, job: Int64, variant: StoredVariant, sizeID: String) throws {
+            let statement = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO creative (batch_id, id, job_id, variant, size_id) VALUES (?, ?, ?, ?, ?)")
+            try statement.execute(arguments: [
+                batch, id, job, String(decoding: try encoder.encode(variant), as: UTF8.self), sizeID,
+            ])
+        }
+    }
+
+    public func batch(id: String) async throws -> Batch? {
+        try await writer.read { db in try Self.batch(db, id: id) }
+    }
+
+    public func batches(limit: Int) async throws -> [Batch] {
+        try await writer.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM batch ORDER BY created_at DESC, id LIMIT ?", arguments: [limit]
+            )
+            .compactMap { try Self.batch(db, id: $0) }
+        }
+    }
+
+    static func batch(_ db: Database, id: String) throws -> Batch? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM batch WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        var creatives = Batch.Counts()
+        for count in try Row.fetchAll(
+            db, sql: "SELECT state, COUNT(*) AS n FROM creative WHERE batch_id = ? GROUP BY state", arguments: [id])
+        {
+            creatives.add(state: count["state"], count: count["n"])
+        }
+        var jobs = Batch.Counts()
+        var cost = 0.0
+        for count in try Row.fetchAll(
+            db, sql: "SELECT state, COUNT(*) AS n, TOTAL(cost_usd) AS cost FROM job WHERE batch_id = ? GROUP BY state",
+            arguments: [id])
+        {
+            jobs.add(state: count["state"], count: count["n"])
+            cost += count["cost"] as Double
+        }
+        return Batch(
+            id: row["id"], campaign: row["campaign"], state: Batch.State(rawValue: row["state"]) ?? .failed,
+            provider: row["provider"], model: row["model"], creatives: creatives, jobs: jobs, costUSD: cost,
+            estimatedCostUSD: row["estimated_cost_usd"], maxCostUSD: row["max_cost_usd"],
+            idempotencyKey: row["idempotency_key"], reason: row["reason"], outputDirectory: row["output_directory"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            finishedAt: (row["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
+    }
+
+    public func campaignSource(batch: String) async throws -> CampaignSource {
+        try await writer.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT campaign_file, campaign_directory, campaign_source FROM batch WHERE id = ?",
+                    arguments: [batch])
+            else { throw StoreError("no batch \(batch) in this store") }
+            let data: Data = row["campaign_source"]
+            return CampaignSource(bytes: Array(data), file: row["campaign_file"], directory: row["campaign_directory"])
+        }
+    }
+
+    public func setState(batch: String, _ state: Batch.State, reason: String?, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE batch SET state = ?, reason = ?, updated_at = ?,
+                        finished_at = CASE WHEN ? THEN ? ELSE finished_at END
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    state.rawValue, reason, now.timeIntervalSince1970, state.isFinished, now.timeIntervalSince1970,
+                    batch,
+                ])
+        }
+    }
+
+    // MARK: Jobs
+
+    public func claim(batch: String, owner: String, limit: Int, now: Date, leaseUntil: Date) async throws
+        -> [GenerationJob]
+    {
+        guard limit > 0 else { return [] }
+        return try await writer.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE job SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
+                        updated_at = ?
+                    WHERE id IN (
+                        SELECT id FROM job WHERE batch_id = ?
+                            AND ((state = 'pending' AND not_before <= ?) OR (state = 'running' AND lease_expires_at < ?))
+                        ORDER BY id LIMIT ?)
+                    RETURNING *
+                    """,
+                arguments: [
+                    owner, leaseUntil.timeIntervalSince1970, now.timeIntervalSince1970, batch,
+                    now.timeIntervalSince1970, now.timeIntervalSince1970, limit,
+                ])
+            if !rows.isEmpty {
+                try db.execute(
+                    sql: "UPDATE batch SET state = 'in_progress', updated_at = ? WHERE id = ? AND state = 'queued'",
+                    arguments: [now.timeIntervalSince1970, batch])
+            }
+            return try rows.map(Self.job).sorted { $0.id < $1.id }
+        }
+    }
+
+    static func job(_ row: Row) throws -> GenerationJob {
+        let request: String = row["request"]
+        return GenerationJob(
+            id: row["id"], batchID: row["batch_id"], key: row["key"],
+            request: try JSONDecoder().decode(GenerationRequest.self, from: Data(request.utf8)),
+            family: row["family"], state: GenerationJob.State(rawValue: row["state"]) ?? .failed,
+            attempts: row["attempts"], lastError: row["last_error"], providerRequestID: row["provider_request_id"],
+            costUSD: row["cost_usd"], cached: row["cached"], leaseOwner: row["lease_owner"],
+            leaseExpiresAt: (row["lease_expires_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            notBefore: Date(timeIntervalSince1970: row["not_before"]))
+    }
+
+    public func renewLeases(owner: String, until: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE job SET lease_expires_at = ? WHERE lease_owner = ? AND state = 'running'",
+                arguments: [until.timeIntervalSince1970, owner])
+        }
+    }
+
+    public func releaseLeases(owners: [String]) async throws -> Int {
+        guard !owners.isEmpty else { return 0 }
+        return try await writer.write { db in
+            var released = 0
+            for owner in owners {
+                try db.execute(
+                    sql: """
+                        UPDATE job SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+                            attempts = MAX(attempts - 1, 0)
+                        WHERE lease_owner = ? AND state = 'running'
+                        """,
+                    arguments: [owner])
+                released += db.changesCount
+            }
+            return released
+        }
+    }
+
+    public func leaseOwners(batch: String) async throws -> [String] {
+        try await writer.read { db in
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT DISTINCT lease_owner FROM job WHERE batch_id = ? AND state = 'running' AND lease_owner IS NOT NULL",
+                arguments: [batch])
+        }
+    }
+
+    public func cachedGeneration(key: String) async throws -> CachedGeneration? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM generation WHERE key = ?", arguments: [key]).map { row in
+                CachedGeneration(
+                    key: row["key"], provider: row["provider"], model: row["model"], file: row["file"],
+                    width: row["width"], height: row["height"], costUSD: row["cost_usd"],
+                    providerRequestID: row["provider_request_id"])
+            }
+        }
+    }
+
+    public func recordGeneration(_ generation: CachedGeneration, job: Int64, cached: Bool) async throws {
+        try await writer.write { db in
+            if !cached {
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO generation (key, provider, model, file, width, height, cost_usd,
+                            provider_request_id, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        generation.key, generation.provider, generation.model, generation.file, generation.width,
+                        generation.height, generation.costUSD, generation.providerRequestID,
+                        Date().timeIntervalSince1970,
+                    ])
+            }
+            try db.execute(
+                sql: "UPDATE job SET cost_usd = ?, provider_request_id = ?, cached = ? WHERE id = ?",
+                arguments: [cached ? 0 : generation.costUSD, generation.providerRequestID, cached, job])
+        }
+    }
+
+    public func creatives(job: Int64) async throws -> [CreativeRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM creative WHERE job_id = ? ORDER BY size_id, id", arguments: [job])
+                .map(Self.creative)
+        }
+    }
+
+    public func creatives(batch: String) async throws -> [CreativeRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM creative WHERE batch_id = ? ORDER BY size_id, id", arguments: [batch]
+            ).map(Self.creative)
+        }
+    }
+
+    public func jobs(batch: String) async throws -> [GenerationJob] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job WHERE batch_id = ? ORDER BY id", arguments: [batch]).map(
+                Self.job)
+        }
+    }
+
+    static func creative(_ row: Row) throws -> CreativeRecord {
+        let decoder = JSONDecoder()
+        let variant: String = row["variant"]
+        let events: String = row["events"]
+        let scorecard: String? = row["scorecard"]
+        return CreativeRecord(
+            id: row["id"], batchID: row["batch_id"], jobID: row["job_id"],
+            variant: try decoder.decode(StoredVariant.self, from: Data(variant.utf8)), sizeID: row["size_id"],
+            state: CreativeRecord.State(rawValue: row["state"]) ?? .failed, file: row["file"], bytes: row["bytes"],
+            sha256: row["sha256"], format: row["format"],
+            scorecard: try scorecard.map { try decoder.decode(Scorecard.self, from: Data($0.utf8)) },
+            events: try decoder.decode([String].self, from: Data(events.utf8)), failure: row["failure"],
+            dropped: row["dropped"])
+    }
+
+    public func complete(job: Int64, owner: String, creatives: [CreativeResult], now: Date) async throws -> Bool {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let encoded = try creatives.map { result in
+            (
+                result, try result.scorecard.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
+                String(decoding: try encoder.encode(result.events), as: UTF8.self)
+            )
+        }
+        return try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+                        updated_at = ?
+                    WHERE id = ? AND state = 'running' AND lease_owner = ?
+                    """,
+                arguments: [now.timeIntervalSince1970, job, owner])
+            guard db.changesCount == 1 else { return false }
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE creative SET state = ?, file = ?, bytes = ?, sha256 = ?, format = ?, scorecard = ?,
+                        events = ?, failure = ?
+                    WHERE job_id = ? AND id = ?
+                    """)
+            for (result, scorecard, events) in encoded {
+                try statement.execute(arguments: [
+                    result.state.rawValue, result.file, result.bytes, result.sha256, result.format, scorecard, events,
+                    result.failure, job, result.id,
+                ])
+            }
+            return true
+        }
+    }
+
+    public func retry(job: Int64, owner: String, error: String, notBefore: Date, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, last_error = ?,
+                        not_before = ?, updated_at = ?
+                    WHERE id = ? AND state = 'running' AND lease_owner = ?
+                    """,
+                arguments: [error, notBefore.timeIntervalSince1970, now.timeIntervalSince1970, job, owner])
+        }
+    }
+
+    public func fail(job: Int64, owner: String, reason: String, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, last_error = ?,
+                        updated_at = ?
+                    WHERE id = ? AND state = 'running' AND lease_owner = ?
+                    """,
+                arguments: [reason, now.timeIntervalSince1970, job, owner])
+            guard db.changesCount == 1 else { return }
+            try db.execute(
+                sql: "UPDATE creative SET state = 'failed', failure = ? WHERE job_id = ? AND state = 'pending'",
+                arguments: [reason, job])
+        }
+    }
+
+    public func release(job: Int64, owner: String) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+                        attempts = MAX(attempts - 1, 0)
+                    WHERE id = ? AND state = 'running' AND lease_owner = ?
+                    """,
+                arguments: [job, owner])
+        }
+    }
+
+    public func cancel(job: Int64, reason: String, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, last_error = ?,
+                        updated_at = ?
+                    WHERE id = ? AND state IN ('pending', 'running')
+                    """,
+                arguments: [reason, now.timeIntervalSince1970, job])
+            try db.execute(
+                sql: "UPDATE creative SET state = 'cancelled', failure = ? WHERE job_id = ? AND state = 'pending'",
+                arguments: [reason, job])
+        }
+    }
+
+    public func state(batch: String) async throws -> Batch.State? {
+        try await writer.read { db in
+            try String.fetchOne(db, sql: "SELECT state FROM batch WHERE id = ?", arguments: [batch])
+                .flatMap(Batch.State.init(rawValue:))
+        }
+    }
+
+    public func cancelPending(batch: String, reason: String, cancelBatch: Bool, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE creative SET state = 'cancelled', failure = ?
+                    WHERE batch_id = ? AND state = 'pending'
+                        AND job_id IN (SELECT id FROM job WHERE batch_id = ? AND state = 'pending')
+                    """,
+                arguments: [reason, batch, batch])
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'cancelled', last_error = ?, updated_at = ?
+                    WHERE batch_id = ? AND state = 'pending'
+                    """,
+                arguments: [reason, now.timeIntervalSince1970, batch])
+            guard cancelBatch else { return }
+            try db.execute(
+                sql: """
+                    UPDATE batch SET state = 'cancelled', reason = ?, updated_at = ?, finished_at = ?
+                    WHERE id = ? AND state NOT IN ('completed', 'failed', 'cancelled')
+                    """,
+                arguments: [reason, now.timeIntervalSince1970, now.timeIntervalSince1970, batch])
+        }
+    }
+
+    public func nextDue(batch: String) async throws -> Date? {
+        try await writer.read { db in
+            let pending = try Double.fetchOne(
+                db, sql: "SELECT MIN(not_before) FROM job WHERE batch_id = ? AND state = 'pending'", arguments: [batch])
+            let lease = try Double.fetchOne(
+                db, sql: "SELECT MIN(lease_expires_at) FROM job WHERE batch_id = ? AND state = 'running'",
+                arguments: [batch])
+            return [pending, lease].compactMap { $0 }.min().map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
+    public func judge(batch: String, _ verdicts: [CreativeVerdict]) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let encoded = try verdicts.map { ($0, String(decoding: try encoder.encode($0.scorecard), as: UTF8.self)) }
+        try await writer.write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE creative SET scorecard = ?, dropped = ? WHERE batch_id = ? AND id = ?")
+            for (verdict, scorecard) in encoded {
+                try statement.execute(arguments: [scorecard, verdict.dropped, batch, verdict.id])
+            }
+        }
+    }
+}
+
+extension Batch.Counts {
+    mutating func add(state: String, count: Int) {
+        total += count
+        switch state {
+        case "succeeded": completed += count
+        case "failed": failed += count
+        case "cancelled": cancelled += count
+        default: break
+        }
+    }
+}
+
+/// The store cannot do what was asked (a missing batch, a store from a newer adgen).
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) { self.description = description }
+}
