@@ -35,6 +35,14 @@ public final class CountingImageServer: Sendable {
     /// The handler to serve.
     public var handler: TestHTTPServer.Handler { { [self] request in await handle(request) } }
 
+    /// Serves on 127.0.0.1:`port` (0: a free one) until the calling task is cancelled; `ready` gets the port once
+    /// it listens (a wrapper process prints it for the test that started it).
+    public func serve(port: Int = 0, ready: @Sendable (Int) -> Void = { _ in }) async throws {
+        let server = try await TestHTTPServer.bind(port: port, handler: handler)
+        ready(server.port)
+        try await server.run()
+    }
+
     /// Generation requests answered with an image, per `prompt|seed`.
     public var countsByKey: [String: Int] { counts.withLock { $0.byKey } }
     /// All generation requests received, failed ones included.

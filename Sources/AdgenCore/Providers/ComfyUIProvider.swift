@@ -94,6 +94,13 @@ public struct ComfyUIProvider: ImageProvider {
         let started = ContinuousClock.now
         do throws(ProviderError) {
             while true {
+                if ContinuousClock.now - started > configuration.generationTimeout {
+                    throw ProviderError.timeout(
+                        provider: id,
+                        message:
+                            "the prompt did not finish within \(ProviderHTTP.seconds(configuration.generationTimeout))",
+                        requestID: promptID)
+                }
                 let answer = try await http.send(.GET, base + "/history/\(promptID)")
                 if answer.status == 429 || answer.status >= 500 {
                     try await pause(promptID)
@@ -124,13 +131,6 @@ public struct ComfyUIProvider: ImageProvider {
                             message: "the prompt finished without an output image; does the workflow save one?",
                             requestID: promptID)
                     }
-                }
-                if ContinuousClock.now - started > configuration.generationTimeout {
-                    throw ProviderError.timeout(
-                        provider: id,
-                        message:
-                            "the prompt did not finish within \(ProviderHTTP.seconds(configuration.generationTimeout))",
-                        requestID: promptID)
                 }
                 try await pause(promptID)
             }

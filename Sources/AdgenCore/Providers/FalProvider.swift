@@ -102,6 +102,13 @@ public struct FalProvider: ImageProvider {
         let started = ContinuousClock.now
         do throws(ProviderError) {
             while true {
+                if ContinuousClock.now - started > configuration.generationTimeout {
+                    throw ProviderError.timeout(
+                        provider: id,
+                        message:
+                            "the request did not finish within \(ProviderHTTP.seconds(configuration.generationTimeout))",
+                        requestID: requestID)
+                }
                 let poll = try await http.send(.GET, statusURL, headers: [authorization])
                 if poll.status == 429 || poll.status >= 500 {
                     try await pause(requestID)
@@ -117,13 +124,6 @@ public struct FalProvider: ImageProvider {
                 default:
                     throw ProviderError.badResponse(
                         provider: id, message: "unknown queue status '\(status["status"]?.string ?? "")'",
-                        requestID: requestID)
-                }
-                if ContinuousClock.now - started > configuration.generationTimeout {
-                    throw ProviderError.timeout(
-                        provider: id,
-                        message:
-                            "the request did not finish within \(ProviderHTTP.seconds(configuration.generationTimeout))",
                         requestID: requestID)
                 }
                 try await pause(requestID)

@@ -220,3 +220,13 @@ public struct ProviderSetupError: Error, Sendable, CustomStringConvertible {
         self.description = description
     }
 }
+
+extension ProviderFactory: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Which credentials are set, never their values.
+    public var description: String {
+        let set = Self.keyVariables.values.sorted().filter { !(environment[$0] ?? "").isEmpty }
+        return "ProviderFactory(credentials set: \(set.isEmpty ? "none" : set.joined(separator: ", ")))"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+}

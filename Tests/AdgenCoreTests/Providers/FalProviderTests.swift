@@ -85,6 +85,18 @@ import Testing
         }
     }
 
+    @Test func aRequestRunningPastTheGenerationTimeoutIsCancelledAndTimesOut() async throws {
+        let fake = FakeFalServer(key: Self.key, pollsBeforeDone: 10_000)
+        try await withTestHTTPServer(fake.handler) { server in
+            let error = try #require(
+                await providerError {
+                    try await provider(server, generationTimeout: .milliseconds(100)).generate(request())
+                })
+            #expect(error.kind == "timeout")
+            #expect(fake.state.cancelled.count == 1)
+        }
+    }
+
     @Test func aMissingKeyIsASetupErrorNamingTheVariable() {
         #expect {
             try ProviderFactory(environment: [:], httpClient: .shared).provider(

@@ -103,8 +103,9 @@ import Testing
         } throws: { error in
             "\(error)".contains("OPENAI_API_KEY")
         }
-        let made = try ProviderFactory(environment: ["OPENAI_API_KEY": Self.key], httpClient: .shared)
-            .provider(for: .make("openai", model: "gpt-image-1"))
+        let keyed = ProviderFactory(environment: ["OPENAI_API_KEY": Self.key], httpClient: .shared)
+        #expect(!"\(keyed)".contains(Self.key) && !String(reflecting: keyed).contains(Self.key))
+        let made = try keyed.provider(for: .make("openai", model: "gpt-image-1"))
         #expect(made.id == "openai")
         #expect(!"\(made)".contains(Self.key) && !String(reflecting: made).contains(Self.key))
         #expect(throws: ProviderSetupError.self) {
