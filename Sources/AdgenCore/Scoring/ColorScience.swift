@@ -97,11 +97,13 @@ public struct LabColor: Sendable, Hashable, Codable {
 public enum WCAG {
     /// The relative luminance (0…1) of 8-bit sRGB.
     public static func luminance(red: Double, green: Double, blue: Double) -> Double {
-        func channel(_ value: Double) -> Double {
-            let c = value / 255
-            return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
-        }
-        return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+        0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+    }
+
+    /// One 8-bit sRGB channel, linearised (0…1).
+    static func channel(_ value: Double) -> Double {
+        let c = value / 255
+        return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
     }
 
     /// The contrast ratio (1…21) of two relative luminances.

@@ -1,5 +1,6 @@
 import AdgenImaging
 import Foundation
+import Synchronization
 
 /// A 64-bit perceptual hash computed exactly as imagehash's `phash` does with Pillow: the image as 8-bit grey
 /// (Pillow's integer formula), resized to 32×32 with Pillow's fixed-point Lanczos filter, a 2-D DCT-II, and the
@@ -23,22 +24,32 @@ public struct PerceptualHash: Sendable, Hashable, Codable, CustomStringConvertib
     /// The hash of interleaved 8-bit pixels (grey, grey + alpha, RGB or RGBA; alpha is ignored, as Pillow's
     /// conversion to grey ignores it).
     init(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, bands: Int) {
-        var grey = [UInt8](repeating: 0, count: width * height)
-        grey.withUnsafeMutableBufferPointer { grey in
-            var pixel = pixels.baseAddress!
-            if bands >= 3 {
-                for i in 0..<(width * height) {
-                    let sum = UInt32(pixel[0]) &* 19595 &+ UInt32(pixel[1]) &* 38470 &+ UInt32(pixel[2]) &* 7471
-                    grey[i] = UInt8(truncatingIfNeeded: (sum &+ 0x8000) >> 16)
-                    pixel += bands
-                }
-            } else {
-                for i in 0..<(width * height) {
-                    grey[i] = pixel[0]
-                    pixel += bands
-                }
+        self.init(
+            grey: Self.grey(pixels: pixels, width: width, height: height, bands: bands), width: width, height: height)
+    }
+
+    /// Interleaved 8-bit pixels as 8-bit grey (`grey(red:green:blue:)`; a grey image's first band as it is).
+    static func grey(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, bands: Int) -> [UInt8] {
+        precondition(pixels.count >= width * height * bands)
+        let scan = Raster.Scan(blocks: 0, blockWidth: 0, shrink: 1, width: width, bands: bands)
+        return [UInt8](unsafeUninitializedCapacity: width * height) { grey, count in
+            for y in 0..<height {
+                scan.grey(pixels.baseAddress! + y * width * bands, into: grey.baseAddress! + y * width)
             }
+            count = width * height
         }
+    }
+
+    /// Pillow's 8-bit grey of an sRGB pixel: `L = R × 299/1000 + G × 587/1000 + B × 114/1000` in 16-bit fixed
+    /// point, rounded.
+    @inline(__always)
+    static func grey(red: UInt8, green: UInt8, blue: UInt8) -> UInt8 {
+        let sum = UInt32(red) &* 19595 &+ UInt32(green) &* 38470 &+ UInt32(blue) &* 7471
+        return UInt8(truncatingIfNeeded: (sum &+ 0x8000) >> 16)
+    }
+
+    /// The hash of an 8-bit grey image, row by row.
+    init(grey: [UInt8], width: Int, height: Int) {
         // Pillow resizes the axis that shrinks more first, except as below (its `ImagingResample` order).
         let small: [UInt8]
         if height - 32 > 2 * (width - 32) {
@@ -88,7 +99,7 @@ public struct PerceptualHash: Sendable, Hashable, Codable, CustomStringConvertib
 
     /// One output pixel's source range and fixed-point (22-bit) weights, as Pillow's `precompute_coeffs` and
     /// `normalize_coeffs_8bpc` make them for its Lanczos filter (support 3).
-    struct Coefficients {
+    struct Coefficients: Sendable {
         var starts: [Int]
         var counts: [Int]
         /// `stride` weights per output pixel.
@@ -123,59 +134,157 @@ public struct PerceptualHash: Sendable, Hashable, Codable, CustomStringConvertib
                 counts.append(row.count)
             }
         }
+
+        /// The coefficients from `inSize` pixels to 32, made once per size.
+        static func to32(from inSize: Int) -> Coefficients {
+            if let coefficients = cache.withLock({ $0[inSize] }) { return coefficients }
+            let coefficients = Coefficients(inSize: inSize, outSize: 32)
+            cache.withLock { cache in
+                if cache.count >= 64 { cache.removeAll() }
+                cache[inSize] = coefficients
+            }
+            return coefficients
+        }
+
+        static let cache = Mutex<[Int: Coefficients]>([:])
     }
 
     static func clip(_ sum: Int) -> UInt8 { UInt8(clamping: max(0, min(255, sum >> 22))) }
 
     /// Pillow's two-pass 8-bit resample to 32×32: horizontal first, over only the rows the vertical pass reads.
+    /// Sums are 32-bit with wrap-around, as Pillow's `int` sums are; they never leave 32 bits (the weights add up
+    /// to 2²² and each pixel is at most 255), so the result is the exact fixed-point sum Pillow rounds.
     static func resample(_ pixels: [UInt8], width: Int, height: Int) -> [UInt8] {
-        let horizontal = Coefficients(inSize: width, outSize: 32)
-        let vertical = Coefficients(inSize: height, outSize: 32)
-        var source = pixels
-        var columns = width
+        let vertical = Coefficients.to32(from: height)
         let first = vertical.starts[0]
+        let rows = vertical.starts[31] + vertical.counts[31] - first
+        let source: [UInt8]
         if width != 32 {
-            let rows = vertical.starts[31] + vertical.counts[31] - first
-            var temporary = [UInt8](repeating: 0, count: rows * 32)
-            let stride = horizontal.stride
-            pixels.withUnsafeBufferPointer { input in
-                horizontal.weights.withUnsafeBufferPointer { weights in
-                    horizontal.starts.withUnsafeBufferPointer { starts in
-                        horizontal.counts.withUnsafeBufferPointer { counts in
-                            temporary.withUnsafeMutableBufferPointer { output in
-                                for y in 0..<rows {
-                                    let row = (y + first) * width
-                                    for x in 0..<32 {
-                                        var sum = 1 << 21
-                                        let taps = weights.baseAddress! + x * stride
-                                        let source = input.baseAddress! + row + starts[x]
-                                        for i in 0..<counts[x] { sum &+= Int(source[i]) &* Int(taps[i]) }
-                                        output[y * 32 + x] = clip(sum)
-                                    }
+            source = pixels.withUnsafeBufferPointer { input in
+                horizontalPass(input, width: width, rows: first..<(first + rows))
+            }
+        } else {
+            source = Array(pixels[(first * width)..<((first + rows) * width)])
+        }
+        guard height != 32 else { return source }
+        // Vertical: each output row is a weighted sum of whole 32-pixel source rows.
+        var result = [UInt8](repeating: 0, count: 32 * 32)
+        source.withUnsafeBufferPointer { source in
+            for y in 0..<32 {
+                var low = SIMD16<Int32>(repeating: 1 << 21)
+                var high = low
+                let base = y * vertical.stride
+                for i in 0..<vertical.counts[y] {
+                    let row = UnsafeRawPointer(source.baseAddress! + (vertical.starts[y] - first + i) * 32)
+                    let weight = SIMD16<Int32>(repeating: vertical.weights[base + i])
+                    low &+= SIMD16<Int32>(truncatingIfNeeded: row.loadUnaligned(as: SIMD16<UInt8>.self)) &* weight
+                    high &+=
+                        SIMD16<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self))
+                        &* weight
+                }
+                for x in 0..<16 {
+                    result[y * 32 + x] = clip(Int(low[x]))
+                    result[y * 32 + 16 + x] = clip(Int(high[x]))
+                }
+            }
+        }
+        return result
+    }
+
+    /// The horizontal pass of `resample`: each of `rows` of the grey image to 32 pixels.
+    static func horizontalPass(_ input: UnsafeBufferPointer<UInt8>, width: Int, rows: Range<Int>) -> [UInt8] {
+        let taps = HorizontalTaps.to32(from: width)
+        return [UInt8](unsafeUninitializedCapacity: rows.count * 32) { output, count in
+            taps.low.withUnsafeBufferPointer { low in
+                taps.high.withUnsafeBufferPointer { high in
+                    let end = input.baseAddress! + input.count
+                    for (y, sourceRow) in rows.enumerated() {
+                        let row = input.baseAddress! + sourceRow * width
+                        for x in 0..<32 {
+                            let source = row + taps.coefficients.starts[x]
+                            let offset = x * taps.stride
+                            let total: Int32
+                            if source + taps.padded[x] <= end {
+                                total = taps.sum(source, low.baseAddress! + offset, high.baseAddress! + offset, x)
+                            } else {
+                                // The last pixels of the image: no reading past its end.
+                                let weights = taps.coefficients.weights
+                                var sum = Int32(1 << 21)
+                                for i in 0..<taps.coefficients.counts[x] {
+                                    sum &+= Int32(source[i]) &* weights[x * taps.coefficients.stride + i]
                                 }
+                                total = sum
                             }
+                            output[y * 32 + x] = clip(Int(total))
                         }
                     }
                 }
             }
-            source = temporary
-            columns = 32
-        } else {
-            source = Array(pixels[(first * width)...])
+            count = rows.count * 32
         }
-        guard height != 32 else { return source }
-        var result = [UInt8](repeating: 0, count: 32 * columns)
-        for y in 0..<32 {
-            for x in 0..<columns {
-                var sum = 1 << 21
-                let base = y * vertical.stride
-                for i in 0..<vertical.counts[y] {
-                    sum += Int(source[(vertical.starts[y] - first + i) * columns + x]) * Int(vertical.weights[base + i])
+    }
+
+    /// The horizontal weights split for 16-bit multiplies: each 22-bit weight `w` is `high × 2¹¹ + low` with
+    /// `low` in 0..<2048, so `pixel × low` and `pixel × high` fit the 16-bit × 16-bit products that sum pairwise into
+    /// 32 bits (one `pmaddwd` per 8 taps on x86), and `Σ pixel × high × 2¹¹ + Σ pixel × low` is Pillow's sum.
+    /// Padded with zero weights to a multiple of 8 taps.
+    struct HorizontalTaps: Sendable {
+        let coefficients: Coefficients
+        let stride: Int
+        let low: [Int16]
+        let high: [Int16]
+        /// Each output's tap count rounded up to a multiple of 8.
+        let padded: [Int]
+
+        init(inSize: Int) {
+            coefficients = Coefficients(inSize: inSize, outSize: 32)
+            stride = (coefficients.stride + 7) / 8 * 8
+            var low = [Int16](repeating: 0, count: stride * 32)
+            var high = low
+            for x in 0..<32 {
+                for i in 0..<coefficients.counts[x] {
+                    let weight = coefficients.weights[x * coefficients.stride + i]
+                    low[x * stride + i] = Int16(weight & 0x7FF)
+                    high[x * stride + i] = Int16(weight >> 11)
                 }
-                result[y * columns + x] = clip(sum)
             }
+            self.low = low
+            self.high = high
+            padded = coefficients.counts.map { ($0 + 7) / 8 * 8 }
         }
-        return result
+
+        /// Pillow's rounded sum for output `x`, whose first source pixel is at `source`.
+        @inline(__always)
+        func sum(
+            _ source: UnsafePointer<UInt8>, _ low: UnsafePointer<Int16>, _ high: UnsafePointer<Int16>, _ x: Int
+        ) -> Int32 {
+            var sumLow = SIMD4<Int32>()
+            var sumHigh = SIMD4<Int32>()
+            for i in Swift.stride(from: 0, to: padded[x], by: 8) {
+                let bytes = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<UInt8>.self)
+                let lows = UnsafeRawPointer(low + i).loadUnaligned(as: SIMD8<Int16>.self)
+                let highs = UnsafeRawPointer(high + i).loadUnaligned(as: SIMD8<Int16>.self)
+                let pixels = SIMD8<Int32>(truncatingIfNeeded: bytes)
+                let productsLow = pixels &* SIMD8<Int32>(truncatingIfNeeded: lows)
+                let productsHigh = pixels &* SIMD8<Int32>(truncatingIfNeeded: highs)
+                sumLow &+= productsLow.evenHalf &+ productsLow.oddHalf
+                sumHigh &+= productsHigh.evenHalf &+ productsHigh.oddHalf
+            }
+            return (sumHigh &<< 11 &+ sumLow).wrappedSum() &+ (1 << 21)
+        }
+
+        /// The taps from `inSize` pixels to 32, made once per size.
+        static func to32(from inSize: Int) -> HorizontalTaps {
+            if let taps = cache.withLock({ $0[inSize] }) { return taps }
+            let taps = HorizontalTaps(inSize: inSize)
+            cache.withLock { cache in
+                if cache.count >= 64 { cache.removeAll() }
+                cache[inSize] = taps
+            }
+            return taps
+        }
+
+        static let cache = Mutex<[Int: HorizontalTaps]>([:])
     }
 
     static func transposed(_ pixels: [UInt8], width: Int, height: Int) -> [UInt8] {

@@ -1,5 +1,3 @@
-import AdgenImaging
-
 /// An image's pixels as the scorer reads them: 8-bit RGB planes as `Float`s and the luminance plane, at a
 /// working resolution shared by every check (one decode, one box-filter downsample).
 struct Raster {
@@ -10,19 +8,19 @@ struct Raster {
     var blue: [Float]
     /// Rec. 601 luma (0…255), as imaging libraries compute grey.
     var luma: [Float]
+    /// The source pixels averaged into each raster pixel: a plane's value times this is a whole number, the block's
+    /// sum.
+    let blockArea: Int
 
-    /// The pixels of `image`, ignoring transparency (a fully transparent image scores its stored colours).
-    init(_ image: Image) throws {
-        let bytes = try image.pixelBytes()
-        self = bytes.withUnsafeBufferPointer {
-            Raster(pixels: $0, width: image.width, height: image.height, bands: image.bands, shrink: 1)
-        }
-    }
-
-    /// Interleaved 8-bit pixels averaged over `shrink` × `shrink` blocks (a box filter: cheap, and plenty for
-    /// statistics), ignoring alpha.
-    init(pixels: UnsafeBufferPointer<UInt8>, width sourceWidth: Int, height sourceHeight: Int, bands: Int, shrink: Int)
-    {
+    /// Interleaved 8-bit pixels (grey, grey + alpha, RGB or RGBA) averaged over `shrink` × `shrink` blocks (a box
+    /// filter: cheap, and plenty for statistics), ignoring alpha. The same pass writes every pixel's 8-bit grey, as
+    /// Pillow computes it (`PerceptualHash.grey(red:green:blue:)`), into `grey`, for the hash: the pixels are read
+    /// once.
+    init(
+        pixels: UnsafeBufferPointer<UInt8>, width sourceWidth: Int, height sourceHeight: Int, bands: Int, shrink: Int,
+        grey: UnsafeMutableBufferPointer<UInt8>
+    ) {
+        precondition(pixels.count >= sourceWidth * sourceHeight * bands && grey.count >= sourceWidth * sourceHeight)
         let shrink = max(1, shrink)
         width = max(1, sourceWidth / shrink)
         height = max(1, sourceHeight / shrink)
@@ -33,43 +31,161 @@ struct Raster {
         luma = red
         let blockWidth = min(shrink, sourceWidth)
         let blockHeight = min(shrink, sourceHeight)
-        let scale = 1 / Float(blockWidth * blockHeight)
-        let base = pixels.baseAddress!
+        blockArea = blockWidth * blockHeight
+        let scale = 1 / Float(blockArea)
+        let (columns, rows) = (width, height)
+        // Block sums of the current row of blocks: red, green, blue per output column.
+        var sums = [UInt32](repeating: 0, count: 3 * columns)
+        let scan = Scan(
+            blocks: columns, blockWidth: blockWidth, shrink: shrink, width: sourceWidth, bands: bands)
         red.withUnsafeMutableBufferPointer { red in
             green.withUnsafeMutableBufferPointer { green in
                 blue.withUnsafeMutableBufferPointer { blue in
                     luma.withUnsafeMutableBufferPointer { luma in
-                        for y in 0..<height {
-                            for x in 0..<width {
-                                var (r, g, b): (UInt32, UInt32, UInt32) = (0, 0, 0)
-                                for dy in 0..<blockHeight {
-                                    var pixel = base + ((y * shrink + dy) * sourceWidth + x * shrink) * bands
-                                    for _ in 0..<blockWidth {
-                                        if bands >= 3 {
-                                            r &+= UInt32(pixel[0])
-                                            g &+= UInt32(pixel[1])
-                                            b &+= UInt32(pixel[2])
-                                        } else {
-                                            let grey = UInt32(pixel[0])
-                                            r &+= grey
-                                            g &+= grey
-                                            b &+= grey
-                                        }
-                                        pixel += bands
-                                    }
+                        sums.withUnsafeMutableBufferPointer { sums in
+                            for y in 0..<sourceHeight {
+                                let row = pixels.baseAddress! + y * sourceWidth * bands
+                                let greyRow = grey.baseAddress! + y * sourceWidth
+                                let (blockRow, line) = y.quotientAndRemainder(dividingBy: shrink)
+                                guard blockRow < rows, line < blockHeight else {
+                                    scan.grey(row, into: greyRow)
+                                    continue
                                 }
-                                let index = y * width + x
-                                let (fr, fg, fb) = (Float(r) * scale, Float(g) * scale, Float(b) * scale)
-                                red[index] = fr
-                                green[index] = fg
-                                blue[index] = fb
-                                luma[index] = fr * 0.299 + fg * 0.587 + fb * 0.114
+                                scan.greyAndSums(row, into: greyRow, sums: sums.baseAddress!)
+                                guard line == blockHeight - 1 else { continue }
+                                for x in 0..<columns {
+                                    let index = blockRow * columns + x
+                                    let (fr, fg, fb) = (
+                                        Float(sums[3 * x]) * scale, Float(sums[3 * x + 1]) * scale,
+                                        Float(sums[3 * x + 2]) * scale
+                                    )
+                                    red[index] = fr
+                                    green[index] = fg
+                                    blue[index] = fb
+                                    luma[index] = fr * 0.299 + fg * 0.587 + fb * 0.114
+                                }
+                                sums.update(repeating: 0)
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// One row of the pass: Pillow's grey of every pixel and the red, green and blue sums of each block. The
+    /// strides are constants in the common cases (RGB, RGBA) so the loops compile to plain loads and adds.
+    struct Scan {
+        let blocks: Int
+        let blockWidth: Int
+        let shrink: Int
+        let width: Int
+        let bands: Int
+
+        /// Pillow's grey as three tables: `red[r] + green[g] + blue[b]`, shifted right by 16, is
+        /// `PerceptualHash.grey(red: r, green: g, blue: b)` (the rounding constant is in `red`).
+        static let tables: [UInt32] =
+            (0..<256).map { UInt32($0) * 19595 + 0x8000 } + (0..<256).map { UInt32($0) * 38470 }
+            + (0..<256).map { UInt32($0) * 7471 }
+
+        func grey(_ row: UnsafePointer<UInt8>, into grey: UnsafeMutablePointer<UInt8>) {
+            Self.tables.withUnsafeBufferPointer { tables in
+                let tables = tables.baseAddress!
+                switch bands {
+                case 3: Self.grey(row, 0..<width, stride: 3, tables, into: grey)
+                case 4: Self.grey(row, 0..<width, stride: 4, tables, into: grey)
+                default: for x in 0..<width { grey[x] = row[x &* bands] }
+                }
+            }
+        }
+
+        func greyAndSums(
+            _ row: UnsafePointer<UInt8>, into grey: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<UInt32>
+        ) {
+            Self.tables.withUnsafeBufferPointer { tables in
+                let tables = tables.baseAddress!
+                switch bands {
+                case 3 where blockWidth == 3 && shrink == 3:
+                    greyAndSums(row, stride: 3, block: 3, tables, into: grey, sums: sums)
+                case 3: greyAndSums(row, stride: 3, tables, into: grey, sums: sums)
+                case 4: greyAndSums(row, stride: 4, tables, into: grey, sums: sums)
+                default:
+                    for x in 0..<width { grey[x] = row[x &* bands] }
+                    for block in 0..<blocks {
+                        var sum: UInt32 = 0
+                        for x in (block * shrink)..<(block * shrink + blockWidth) { sum &+= UInt32(grey[x]) }
+                        sums[3 * block] &+= sum
+                        sums[3 * block + 1] &+= sum
+                        sums[3 * block + 2] &+= sum
+                    }
+                }
+            }
+        }
+
+        @inline(__always)
+        func greyAndSums(
+            _ row: UnsafePointer<UInt8>, stride: Int, _ tables: UnsafePointer<UInt32>,
+            into grey: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<UInt32>
+        ) {
+            greyAndSums(row, stride: stride, block: blockWidth, tables, into: grey, sums: sums)
+        }
+
+        @inline(__always)
+        func greyAndSums(
+            _ row: UnsafePointer<UInt8>, stride: Int, block blockWidth: Int, _ tables: UnsafePointer<UInt32>,
+            into grey: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<UInt32>
+        ) {
+            for block in 0..<blocks {
+                let start = block &* blockWidth
+                var (r, g, b): (UInt32, UInt32, UInt32) = (0, 0, 0)
+                for x in start..<(start &+ blockWidth) {
+                    let (pr, pg, pb) = (row[x &* stride], row[x &* stride &+ 1], row[x &* stride &+ 2])
+                    r &+= UInt32(pr)
+                    g &+= UInt32(pg)
+                    b &+= UInt32(pb)
+                    grey[x] = Self.grey(pr, pg, pb, tables)
+                }
+                sums[3 &* block] &+= r
+                sums[3 &* block &+ 1] &+= g
+                sums[3 &* block &+ 2] &+= b
+            }
+            // Columns past the last whole block: grey only.
+            Self.grey(row, min(blocks &* shrink, width)..<width, stride: stride, tables, into: grey)
+        }
+
+        @inline(__always)
+        static func grey(
+            _ row: UnsafePointer<UInt8>, _ columns: Range<Int>, stride: Int, _ tables: UnsafePointer<UInt32>,
+            into grey: UnsafeMutablePointer<UInt8>
+        ) {
+            for x in columns {
+                grey[x] = Self.grey(row[x &* stride], row[x &* stride &+ 1], row[x &* stride &+ 2], tables)
+            }
+        }
+
+        @inline(__always)
+        static func grey(_ red: UInt8, _ green: UInt8, _ blue: UInt8, _ tables: UnsafePointer<UInt32>) -> UInt8 {
+            let sum = tables[Int(red)] &+ tables[256 &+ Int(green)] &+ tables[512 &+ Int(blue)]
+            return UInt8(truncatingIfNeeded: sum >> 16)
+        }
+    }
+
+    /// WCAG relative luminance at raster pixel `index`, as `WCAG.luminance` computes it from the planes' values,
+    /// with the channels looked up in `table` (`wcagChannels()`) instead of a `pow` each.
+    @inline(__always)
+    func wcagLuminance(at index: Int, table: UnsafeBufferPointer<Double>) -> Double {
+        let area = Float(blockArea)
+        let r = table[Int(red[index] * area + 0.5)]
+        let g = table[Int(green[index] * area + 0.5)]
+        let b = table[Int(blue[index] * area + 0.5)]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    }
+
+    /// `WCAG.channel` of every value a plane can hold, by block sum: a plane value is a block sum over
+    /// `blockArea`, so `Int(value × blockArea + 0.5)` finds its entry, which is exactly `WCAG.channel(value)`.
+    func wcagChannels() -> [Double] {
+        let scale = 1 / Float(blockArea)
+        return (0...(255 * blockArea)).map { WCAG.channel(Double(Float($0) * scale)) }
     }
 
     /// The variance of the 4-neighbour Laplacian of luma: high for crisp edges, low for blur.

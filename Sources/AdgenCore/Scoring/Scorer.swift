@@ -101,17 +101,57 @@ public struct Scorer: Sendable {
 
     /// Scores one creative (novelty is skipped until `markNearDuplicates` sees the batch).
     public func score(_ input: Input) throws -> Scorecard {
+        try score(input) { _, _ in }
+    }
+
+    /// The stages of `score(_:stage:)`, in the order they run.
+    public enum Stage: String, Sendable, CaseIterable {
+        /// Reading the decoded pixels out of the image.
+        case pixels
+        /// One pass over the pixels: the grey plane for the hash and the box-filtered working raster.
+        case planes
+        /// The perceptual hash: the grey plane resampled to 32×32 and its DCT.
+        case phash
+        case legibility
+        case safeZone = "safe_zone"
+        case textCoverage = "text_coverage"
+        case sharpness
+        case colourfulness
+        /// The dominant colours (k-means in Lab) and the brand fit.
+        case brandFit = "brand_fit"
+        /// The tags and the scorecard.
+        case tags
+    }
+
+    /// Scores one creative, calling `stage` with each stage's duration as it finishes: where the time goes
+    /// (`Benchmarks/run-scoring.sh`).
+    public func score(_ input: Input, stage: (Stage, Duration) -> Void) throws -> Scorecard {
+        let clock = ContinuousClock()
+        var mark = clock.now
+        func finished(_ finishedStage: Stage) {
+            let now = clock.now
+            stage(finishedStage, now - mark)
+            mark = now
+        }
         let image = input.image
         // One read of the pixels: the hash from all of them, every other check from a box-filtered copy whose
         // long side is at most `workingSide`.
         let pixels = try image.pixelBytes()
+        finished(.pixels)
         let shrink = (max(image.width, image.height) + configuration.workingSide - 1) / configuration.workingSide
-        let (raster, phash) = pixels.withUnsafeBufferPointer { buffer in
-            (
-                Raster(pixels: buffer, width: image.width, height: image.height, bands: image.bands, shrink: shrink),
-                PerceptualHash(pixels: buffer, width: image.width, height: image.height, bands: image.bands)
-            )
+        var working: Raster?
+        let grey = [UInt8](unsafeUninitializedCapacity: image.width * image.height) { grey, count in
+            working = pixels.withUnsafeBufferPointer { buffer in
+                Raster(
+                    pixels: buffer, width: image.width, height: image.height, bands: image.bands, shrink: shrink,
+                    grey: grey)
+            }
+            count = image.width * image.height
         }
+        let raster = working!
+        finished(.planes)
+        let phash = PerceptualHash(grey: grey, width: image.width, height: image.height)
+        finished(.phash)
         let factor = (
             x: Double(raster.width) / Double(max(1, image.width)),
             y: Double(raster.height) / Double(max(1, image.height))
@@ -119,22 +159,29 @@ public struct Scorer: Sendable {
         var checks = [spec(input)]
         if let boxes = input.boxes {
             checks.append(legibility(boxes, raster: raster, factor: factor, size: input.size))
+            finished(.legibility)
             checks.append(safeZone(boxes, size: input.size, width: image.width, height: image.height))
+            finished(.safeZone)
             checks.append(textCoverage(boxes, width: image.width, height: image.height))
+            finished(.textCoverage)
         } else {
             let reason = "no layout boxes (an image made elsewhere): text checks skipped"
             checks += ["legibility", "safe_zone", "text_coverage"].map { Scorecard.Check.skipped($0, reason) }
         }
         checks.append(sharpness(raster))
+        finished(.sharpness)
         let colourfulness = raster.colourfulness()
         checks.append(colourfulnessCheck(colourfulness))
+        finished(.colourfulness)
         let dominant = DominantColor.of(raster)
         checks.append(brandFit(dominant, brandColors: input.brandColors))
         checks.append(.skipped("novelty", "scored against the other creatives of the batch"))
+        finished(.brandFit)
         var card = Scorecard(
             checks: checks, total: 0, phash: phash, dominantColors: dominant,
             tags: tags(input, dominant: dominant, raster: raster))
         card.updateTotal(weights: configuration.weights)
+        finished(.tags)
         return card
     }
 
@@ -168,11 +215,14 @@ public struct Scorer: Sendable {
         let texts = boxes.filter { ["headline", "offer", "brand", "cta"].contains($0.role) && $0.color != nil }
         guard !texts.isEmpty else { return .skipped("legibility", "the layout set no text") }
         let minimumSize = max(11, Double(min(size.width, size.height)) * 0.02)
+        let channels = raster.wcagChannels()
         var worst: (score: Double, ratio: Double, reason: String)?
         var worstRatio = Double.infinity
         for box in texts {
             guard let colour = RGBA(hex: box.color ?? "") else { continue }
-            let ratio = contrast(of: colour, in: box, raster: raster, factor: factor)
+            let ratio = channels.withUnsafeBufferPointer {
+                contrast(of: colour, in: box, raster: raster, factor: factor, channels: $0)
+            }
             worstRatio = min(worstRatio, ratio)
             let contrastScore = min(1, max(0, (ratio - 1.5) / 3))
             let textSize = Double(box.textSize ?? Int(minimumSize))
@@ -193,7 +243,10 @@ public struct Scorer: Sendable {
     /// The contrast ratio between `colour` and the background of `box`. Around text, the background is the
     /// margin just outside the text's ink box; a button's is the inside of the button less the pixels near
     /// the label's colour (a fill too close to the label therefore measures 1:1, as it reads).
-    func contrast(of colour: RGBA, in box: LayoutBox, raster: Raster, factor: (x: Double, y: Double)) -> Double {
+    func contrast(
+        of colour: RGBA, in box: LayoutBox, raster: Raster, factor: (x: Double, y: Double),
+        channels: UnsafeBufferPointer<Double>
+    ) -> Double {
         let (tr, tg, tb) = (Float(colour.red), Float(colour.green), Float(colour.blue))
         let textLuminance = WCAG.luminance(red: Double(tr), green: Double(tg), blue: Double(tb))
         let inner = (
@@ -219,22 +272,54 @@ public struct Scorer: Sendable {
                         let (dr, dg, db) = (raster.red[i] - tr, raster.green[i] - tg, raster.blue[i] - tb)
                         guard dr * dr + dg * dg + db * db > 60 * 60 else { continue }
                     }
-                    background.append(
-                        WCAG.luminance(
-                            red: Double(raster.red[i]), green: Double(raster.green[i]), blue: Double(raster.blue[i])))
+                    background.append(raster.wcagLuminance(at: i, table: channels))
                 }
             }
         }
         collect(insideToo: isButton)
         if background.isEmpty { collect(insideToo: true) }
         guard !background.isEmpty else { return 1 }
-        background.sort()
-        let median = background[background.count / 2]
+        let median = Self.select(background.count / 2, in: &background)
         // A button's fill is one colour: its median. Around text, the background most like the text: its
         // lightest part under light text, its darkest under dark text.
         if isButton { return WCAG.contrast(textLuminance, median) }
         let index = textLuminance > median ? (background.count - 1) * 9 / 10 : (background.count - 1) / 10
-        return WCAG.contrast(textLuminance, background[index])
+        return WCAG.contrast(textLuminance, Self.select(index, in: &background))
+    }
+
+    /// The value sorting would put at `k` (0-based) in `values`, which are reordered: quickselect with a median-of-
+    /// three pivot and a three-way partition (runs of equal values, as in a flat background, end it quickly).
+    static func select(_ k: Int, in values: inout [Double]) -> Double {
+        precondition(values.indices.contains(k))
+        return values.withUnsafeMutableBufferPointer { v in
+            var (low, high) = (0, v.count - 1)
+            while low < high {
+                let (a, b, c) = (v[low], v[(low + high) / 2], v[high])
+                let pivot = max(min(a, b), min(max(a, b), c))
+                // [low, less) < pivot, [less, i) == pivot, (greater, high] > pivot.
+                var (less, i, greater) = (low, low, high)
+                while i <= greater {
+                    if v[i] < pivot {
+                        v.swapAt(less, i)
+                        less += 1
+                        i += 1
+                    } else if v[i] > pivot {
+                        v.swapAt(i, greater)
+                        greater -= 1
+                    } else {
+                        i += 1
+                    }
+                }
+                if k < less {
+                    high = less - 1
+                } else if k > greater {
+                    low = greater + 1
+                } else {
+                    return pivot
+                }
+            }
+            return v[k]
+        }
     }
 
     func safeZone(_ boxes: [LayoutBox], size: AdSize, width: Int, height: Int) -> Scorecard.Check {

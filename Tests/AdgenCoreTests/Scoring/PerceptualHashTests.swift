@@ -90,6 +90,17 @@ import Testing
         #expect(distances.values.allSatisfy { $0 == 0 }, "not bit-exact: \(distances.filter { $0.value > 0 })")
     }
 
+    /// `adgen score` prints the scorer's hash, made in its one pass over the decoded pixels: imagehash's too.
+    @Test func theScorersHashIsImagehashsOnEveryFixture() throws {
+        let scorer = Scorer()
+        let size = try AdSize.resolve("iab-mrec").get()
+        for (name, hash) in try Self.expected().sorted(by: { $0.key < $1.key }) {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.folder + "/" + name)))
+            let card = try scorer.score(scorer.input(encoded: bytes, size: size))
+            #expect(card.phash == hash, "\(name): the scorer's \(card.phash), imagehash's \(hash)")
+        }
+    }
+
     @Test func nearCopiesAreWithinTheDuplicateThresholdAndDifferentPicturesBeyondIt() throws {
         let groups = try Self.groups()
         let threshold = Scorer.Configuration().duplicateDistance

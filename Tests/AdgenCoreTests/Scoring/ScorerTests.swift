@@ -59,6 +59,23 @@ import Testing
         #expect(throws: ImagingError.self) { try scorer.input(encoded: Array("not an image".utf8), size: Self.square) }
     }
 
+    @Test func everyStageIsTimedOnceInOrderAndTheScorecardIsTheSame() throws {
+        let (image, box) = try Self.lettered("Run further.", colour: Self.white, on: Self.charcoal)
+        let cta = LayoutBox(role: "cta", x: 60, y: 400, width: 240, height: 80, color: "#FFFFFF", textSize: 30)
+        let input = Scorer.Input(image: image, size: Self.square, boxes: [box, cta], brandColors: ["#1F2937"])
+        var stages = [Scorer.Stage]()
+        var total = Duration.zero
+        let timed = try Scorer().score(input) { stage, duration in
+            stages.append(stage)
+            total += duration
+        }
+        #expect(stages == Scorer.Stage.allCases)
+        #expect(total > .zero)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(timed) == encoder.encode(try Scorer().score(input)))
+    }
+
     @Test func safeZoneAndTextCoverageNameWhatIsWrong() throws {
         let story = try AdSize.resolve("meta-story").get()
         let image = try Image.solid(width: story.width, height: story.height, color: Self.charcoal)
