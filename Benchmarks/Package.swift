@@ -21,5 +21,12 @@ let package = Package(
                 .product(name: "AdgenImaging", package: "adgen"),
             ]
         ),
+        .executableTarget(
+            name: "scoring-bench",
+            dependencies: [
+                .product(name: "AdgenCore", package: "adgen"),
+                .product(name: "AdgenImaging", package: "adgen"),
+            ]
+        ),
     ]
 )
