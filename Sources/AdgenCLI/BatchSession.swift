@@ -56,7 +56,8 @@ struct BatchSession {
     /// The campaign's provider, or the setup error (a missing key) as exit 78.
     func provider(for campaign: Campaign) throws -> any ImageProvider {
         do {
-            return try providers.provider(for: campaign.generation)
+            _ = try providers.backgroundRemovers(for: campaign)
+            return try providers.provider(for: campaign)
         } catch {
             say("adgen: \(campaign.file): \(error.description)")
             throw Exit.notConfigured

@@ -27,18 +27,20 @@ public enum AdgenProcess {
 
     /// Runs `adgen ARGUMENTS` in `directory` (with `environment` added to this process') and waits for it.
     public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:])
-        throws -> Result
+        async throws -> Result
     {
-        try run(executable, arguments, in: directory, environment: environment)
+        try await run(executable, arguments, in: directory, environment: environment)
     }
 
     /// Runs `/bin/sh -c COMMAND` and waits for it.
-    public static func shell(_ command: String) throws -> Result {
-        try run(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: nil, environment: [:])
+    public static func shell(_ command: String) async throws -> Result {
+        try await run(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: nil, environment: [:])
     }
 
+    /// Waits for the process without holding a thread: tests run on the small cooperative pool, and a blocked
+    /// thread there would stall every other test's I/O.
     static func run(_ program: URL, _ arguments: [String], in directory: String?, environment: [String: String])
-        throws -> Result
+        async throws -> Result
     {
         let scratch = try TemporaryDirectory(prefix: "adgen-run")
         defer { scratch.remove() }
@@ -55,7 +57,10 @@ public enum AdgenProcess {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardInput = FileHandle.nullDevice
+        let ended = AsyncStream.makeStream(of: Void.self)
+        process.terminationHandler = { _ in ended.continuation.finish() }
         try process.run()
+        for await _ in ended.stream {}
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,

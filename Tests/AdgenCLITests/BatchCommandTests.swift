@@ -44,12 +44,12 @@ import Testing
     @Test(
         "run makes every creative and prints the batch; the same file again is the same batch; --new asks the provider for nothing"
     )
-    func runStatusAndCache() throws {
+    func runStatusAndCache() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("c.yaml", Self.campaign(audiences: 2))
         let environment = ["ADGEN_LOG": "debug"]
-        let first = try AdgenProcess.run(
+        let first = try await AdgenProcess.run(
             ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path, environment: environment)
         #expect(first.status == 0, "\(first.standardError)")
         let batch = try Self.batchJSON(first.standardOutput)
@@ -62,13 +62,13 @@ import Testing
             .filter { $0.hasSuffix(".jpg") }
         #expect(files.count == 16)
 
-        let again = try AdgenProcess.run(
+        let again = try await AdgenProcess.run(
             ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path, environment: environment)
         #expect(again.status == 0)
         #expect(try Self.batchJSON(again.standardOutput)["id"] as? String == id)
         #expect(Self.requestedKeys(again.standardError).isEmpty)
 
-        let fresh = try AdgenProcess.run(
+        let fresh = try await AdgenProcess.run(
             ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json", "--new", "--out", "delivery"], in: folder.path,
             environment: environment)
         #expect(fresh.status == 0, "\(fresh.standardError)")
@@ -78,13 +78,13 @@ import Testing
         let delivered = try FileManager.default.subpathsOfDirectory(atPath: "\(folder.path)/delivery/batchy/\(freshID)")
         #expect(delivered.filter { $0.hasSuffix(".jpg") }.count == 16)
 
-        let status = try AdgenProcess.run(["status", "--store", "s/adgen.sqlite"], in: folder.path)
+        let status = try await AdgenProcess.run(["status", "--store", "s/adgen.sqlite"], in: folder.path)
         #expect(status.status == 0)
         #expect(status.standardOutput.contains(id) && status.standardOutput.contains(freshID))
-        let one = try AdgenProcess.run(["status", freshID, "--store", "s/adgen.sqlite"], in: folder.path)
+        let one = try await AdgenProcess.run(["status", freshID, "--store", "s/adgen.sqlite"], in: folder.path)
         #expect(one.standardOutput.contains("creatives: 16 made, 0 failed"))
         #expect(one.standardOutput.contains("generations: 8 made"))
-        let missing = try AdgenProcess.run(["status", "b_nope", "--store", "s/adgen.sqlite"], in: folder.path)
+        let missing = try await AdgenProcess.run(["status", "b_nope", "--store", "s/adgen.sqlite"], in: folder.path)
         #expect(missing.status == 65 && missing.standardError.contains("no batch b_nope"))
     }
 
@@ -130,7 +130,7 @@ import Testing
             madeBefore.insert(job.key)
         }
 
-        let second = try AdgenProcess.run(
+        let second = try await AdgenProcess.run(
             ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path,
             environment: ["ADGEN_LOG": "debug"])
         #expect(second.status == 0, "\(second.standardError)")
@@ -154,6 +154,86 @@ import Testing
         }
     }
 
+    @Test(
+        "kill -9 against a counting provider server: after the rerun, no generation recorded before the kill was requested twice"
+    )
+    func crashAgainstACountingServer() async throws {
+        let counting = CountingImageServer(latency: .milliseconds(40))
+        try await withTestHTTPServer(counting.handler) { server in
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            try folder.write(
+                "c.yaml",
+                Self.campaign().replacingOccurrences(
+                    of: "generation: { concurrency: 2 }",
+                    with: "generation: { provider: http, base_url: \"\(server.baseURL)/generate\", concurrency: 4 }"))
+            let process = Process()
+            process.executableURL = AdgenProcess.executable
+            process.arguments = ["run", "c.yaml", "--store", "s/adgen.sqlite"]
+            process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let storePath = "\(folder.path)/s/adgen.sqlite"
+            var batchID: String?
+            let deadline = ContinuousClock().now + .seconds(120)
+            while ContinuousClock().now < deadline && process.isRunning {
+                try await Task.sleep(for: .milliseconds(20))
+                guard FileManager.default.fileExists(atPath: storePath),
+                    let store = try? SQLiteJobStore(path: storePath),
+                    let batch = try? await store.batches(limit: 1).first
+                else { continue }
+                batchID = batch.id
+                if batch.creatives.completed >= 10 { break }
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let id = try #require(batchID)
+            let store = try SQLiteJobStore(path: storePath)
+            let before = try #require(try await store.batch(id: id))
+            #expect(before.creatives.completed < 48, "killed mid-way")
+            // The server counts per (prompt, seed); each has a job per aspect family.
+            var jobsPerKey = [String: Int]()
+            var recordedPerKey = [String: Int]()
+            for job in try await store.jobs(batch: id) {
+                let key = CountingImageServer.key(prompt: job.request.prompt, seed: job.request.seed)
+                jobsPerKey[key, default: 0] += 1
+                if try await store.cachedGeneration(key: job.key) != nil { recordedPerKey[key, default: 0] += 1 }
+            }
+            let requestsBefore = counting.total
+
+            let second = try await AdgenProcess.run(["run", "c.yaml", "--store", "s/adgen.sqlite"], in: folder.path)
+            #expect(second.status == 0, "\(second.standardError)")
+            let after = try #require(try await store.batch(id: id))
+            #expect(after.state == .completed && after.creatives.completed == 48)
+            let counts = counting.countsByKey
+            #expect(counts.count == jobsPerKey.count && after.jobs.completed == 24)
+            for (key, jobs) in jobsPerKey {
+                // Asked once per job; a second time only for a job whose image was not recorded at the kill.
+                let count = counts[key] ?? 0
+                #expect(count >= jobs && count - jobs <= jobs - recordedPerKey[key, default: 0], "\(key): \(count)")
+            }
+            let recorded = recordedPerKey.values.reduce(0, +)
+            #expect(recorded > 0 && counting.total - 24 <= requestsBefore - recorded)
+        }
+    }
+
+    @Test("A remote provider without its API key stops before anything is submitted, naming the variable (exit 78)")
+    func missingKey() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try folder.write(
+            "c.yaml",
+            Self.campaign().replacingOccurrences(
+                of: "generation: { concurrency: 2 }", with: "generation: { provider: openai, model: gpt-image-1 }"))
+        let result = try await AdgenProcess.run(
+            ["run", "c.yaml", "--store", "s/adgen.sqlite"], in: folder.path, environment: ["OPENAI_API_KEY": ""])
+        #expect(result.status == 78, "\(result.standardError)")
+        #expect(result.standardError.contains("OPENAI_API_KEY"))
+        let status = try await AdgenProcess.run(["status", "--store", "s/adgen.sqlite"], in: folder.path)
+        #expect(status.standardOutput.contains("no batches"))
+    }
+
     @Test("adgen cancel from another process stops a running batch: exit 4, the rest cancelled")
     func cancelFromAnotherProcess() async throws {
         let folder = try TemporaryDirectory()
@@ -163,7 +243,8 @@ import Testing
         process.executableURL = AdgenProcess.executable
         process.arguments = ["run", "c.yaml", "--store", "s/adgen.sqlite"]
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        process.standardError = FileHandle.nullDevice
+        let log = try folder.write("run.log", "")
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let storePath = "\(folder.path)/s/adgen.sqlite"
@@ -174,8 +255,9 @@ import Testing
                 batchID = try? await SQLiteJobStore(path: storePath).batches(limit: 1).first?.id
             }
         }
-        let id = try #require(batchID)
-        let cancel = try AdgenProcess.run(["cancel", id, "--store", "s/adgen.sqlite"], in: folder.path)
+        let id = try #require(
+            batchID, "adgen run ended early: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let cancel = try await AdgenProcess.run(["cancel", id, "--store", "s/adgen.sqlite"], in: folder.path)
         #expect(cancel.status == 0)
         process.waitUntilExit()
         #expect(process.terminationStatus == 4)
@@ -194,10 +276,17 @@ import Testing
         let outputs = "\(folder.path)/s/batches"
         try FileManager.default.createDirectory(atPath: outputs, withIntermediateDirectories: true)
         // 64 KB holds a few creatives, not 24.
-        let mount = try AdgenProcess.shell("mount -t tmpfs -o size=64k tmpfs '\(outputs)'")
+        let mount = try await AdgenProcess.shell("mount -t tmpfs -o size=64k tmpfs '\(outputs)'")
         try #require(mount.status == 0, "mount failed: \(mount.standardError)")
-        defer { _ = try? AdgenProcess.shell("umount -l '\(outputs)'") }
-        let paused = try AdgenProcess.run(["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path)
+        defer {
+            let unmount = Process()
+            unmount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            unmount.arguments = ["-l", outputs]
+            try? unmount.run()
+            unmount.waitUntilExit()
+        }
+        let paused = try await AdgenProcess.run(
+            ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path)
         #expect(paused.status == 75, "\(paused.standardError)")
         #expect(paused.standardError.contains("No space left on device"))
         #expect(paused.standardError.contains("adgen resume"))
@@ -209,8 +298,8 @@ import Testing
         for creative in try await store.creatives(batch: id) where creative.state == .succeeded {
             #expect(FileManager.default.fileExists(atPath: "\(batch.outputDirectory)/\(creative.file ?? "")"))
         }
-        _ = try AdgenProcess.shell("mount -o remount,size=64m '\(outputs)'")
-        let resumed = try AdgenProcess.run(["resume", id, "--store", "s/adgen.sqlite"], in: folder.path)
+        _ = try await AdgenProcess.shell("mount -o remount,size=64m '\(outputs)'")
+        let resumed = try await AdgenProcess.run(["resume", id, "--store", "s/adgen.sqlite"], in: folder.path)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(try await store.batch(id: id)?.creatives.completed == 24)
     }

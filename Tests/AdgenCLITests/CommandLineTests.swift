@@ -16,21 +16,21 @@ import Testing
         generation: { seeds: [7, 9] }
         """
 
-    @Test func validatePrintsCountsAndExitsZero() throws {
+    @Test func validatePrintsCountsAndExitsZero() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("cli.yaml", Self.campaign)
-        let result = try AdgenProcess.run(["validate", "cli.yaml"], in: folder.path)
+        let result = try await AdgenProcess.run(["validate", "cli.yaml"], in: folder.path)
         #expect(result.status == 0)
         #expect(result.standardOutput == "ok cli.yaml: 16 variants × 3 sizes\n")
     }
 
-    @Test func validateReportsEveryBadFileWithPositionsAndExits65() throws {
+    @Test func validateReportsEveryBadFileWithPositionsAndExits65() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("good.yaml", Self.campaign)
         try folder.write("bad/typo.yaml", Self.campaign.replacingOccurrences(of: "{{audience}}", with: "{{audince}}"))
-        let result = try AdgenProcess.run(["validate", "good.yaml", "bad/typo.yaml"], in: folder.path)
+        let result = try await AdgenProcess.run(["validate", "good.yaml", "bad/typo.yaml"], in: folder.path)
         #expect(result.status == 65)
         #expect(result.standardOutput.contains("ok good.yaml: 16 variants × 3 sizes"))
         #expect(
@@ -39,11 +39,11 @@ import Testing
             "\(result.standardError)")
     }
 
-    @Test func expandPrintsOneJSONObjectPerVariant() throws {
+    @Test func expandPrintsOneJSONObjectPerVariant() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("cli.yaml", Self.campaign)
-        let result = try AdgenProcess.run(["expand", "cli.yaml"], in: folder.path)
+        let result = try await AdgenProcess.run(["expand", "cli.yaml"], in: folder.path)
         #expect(result.status == 0)
         let lines = result.standardOutput.split(separator: "\n")
         #expect(lines.count == 16)
@@ -60,29 +60,29 @@ import Testing
         #expect(sizes.last?["width"] as? Int == 1080)
         #expect(Set(objects.compactMap { $0["id"] as? String }).count == 16)
 
-        let again = try AdgenProcess.run(["expand", "cli.yaml"], in: folder.path)
+        let again = try await AdgenProcess.run(["expand", "cli.yaml"], in: folder.path)
         #expect(again.standardOutput == result.standardOutput, "the same campaign expands to the same bytes")
-        let text = try AdgenProcess.run(
+        let text = try await AdgenProcess.run(
             ["expand", "cli.yaml", "--format", "text", "--offset", "1", "--limit", "2"], in: folder.path)
         #expect(
             text.standardOutput
                 == "photo of Ridge 3 for trail runners, warm light\nphoto of Ridge 3 for trail runners, cool light\n")
     }
 
-    @Test func expandTemplateUsesTheWildcardFolder() throws {
+    @Test func expandTemplateUsesTheWildcardFolder() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("w/light.txt", "neon\nsoft\n")
-        let result = try AdgenProcess.run(
+        let result = try await AdgenProcess.run(
             ["expand", "--template", "{2$$a|b} __light__", "--wildcards", "w", "--limit", "3"], in: folder.path)
         #expect(result.status == 0)
         #expect(result.standardOutput == "a,b neon\na,b soft\nb,a neon\n")
-        let broken = try AdgenProcess.run(["expand", "--template", "x {a|b"], in: folder.path)
+        let broken = try await AdgenProcess.run(["expand", "--template", "x {a|b"], in: folder.path)
         #expect(broken.status == 65)
         #expect(broken.standardError.hasPrefix("<template>:1:3: error: this '{' is never closed"))
     }
 
-    @Test func tenMillionVariantExpandStreamsFromTheFirstLine() throws {
+    @Test func tenMillionVariantExpandStreamsFromTheFirstLine() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         var yaml = "campaign: ten-million\nmax_variants: 10000000\naxes:\n"
@@ -95,11 +95,11 @@ import Testing
         #expect(stillRunning, "the first variant is printed while the other 9,999,999 are still being made")
     }
 
-    @Test func planReportsVariantsCreativesAndGenerations() throws {
+    @Test func planReportsVariantsCreativesAndGenerations() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("cli.yaml", Self.campaign)
-        let result = try AdgenProcess.run(["plan", "cli.yaml", "--json"], in: folder.path)
+        let result = try await AdgenProcess.run(["plan", "cli.yaml", "--json"], in: folder.path)
         #expect(result.status == 0)
         let plan = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         #expect(plan["variants"] as? Int == 16)
@@ -107,12 +107,12 @@ import Testing
         // 2 audiences × 2 lights × 2 seeds = 8 distinct prompts (headlines share them), in 1:1 and 9:16.
         #expect(plan["distinct_prompts"] as? Int == 8)
         #expect(plan["generations"] as? Int == 8 * 2)
-        let text = try AdgenProcess.run(["plan", "cli.yaml"], in: folder.path)
+        let text = try await AdgenProcess.run(["plan", "cli.yaml"], in: folder.path)
         #expect(text.standardOutput.contains("creatives    48"))
     }
 
-    @Test func sizesListsEveryPreset() throws {
-        let result = try AdgenProcess.run(["sizes"])
+    @Test func sizesListsEveryPreset() async throws {
+        let result = try await AdgenProcess.run(["sizes"])
         #expect(result.status == 0)
         for id in ["iab-mrec", "iab-leaderboard", "meta-story", "google-rda-landscape", "tiktok-feed"] {
             #expect(result.standardOutput.contains(id))
@@ -120,7 +120,7 @@ import Testing
         #expect(result.standardOutput.contains("250/0/340/0"))
     }
 
-    @Test func renderWritesEveryCreativeItCanAndNamesTheOnesThatFailWithExit3() throws {
+    @Test func renderWritesEveryCreativeItCanAndNamesTheOnesThatFailWithExit3() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         // 8 KB holds a 320x50 JPEG, never a 1200x1200 one.
@@ -129,7 +129,8 @@ import Testing
             Self.campaign.replacingOccurrences(
                 of: "sizes: [meta-feed, iab-mrec, 1080x1920]", with: "sizes: [320x50, 1200x1200]")
                 + "\npipeline: [layout, { encode: { format: jpeg, quality: 85, max_kb: 8 } }]\n")
-        let result = try AdgenProcess.run(["render", "cli.yaml", "--out", "out", "--limit", "2"], in: folder.path)
+        let result = try await AdgenProcess.run(
+            ["render", "cli.yaml", "--out", "out", "--limit", "2"], in: folder.path)
         #expect(result.status == 3, "\(result.standardError)")
         #expect(result.standardError.contains("rendered 2 creatives of 2 variants"))
         #expect(result.standardError.contains("2 failed:"))
@@ -140,11 +141,12 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/1200x1200").isEmpty)
     }
 
-    @Test func scorePrintsOneJSONObjectPerImageAndAnErrorForAnUnreadableOne() throws {
+    @Test func scorePrintsOneJSONObjectPerImageAndAnErrorForAnUnreadableOne() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("cli.yaml", Self.campaign)
-        let rendered = try AdgenProcess.run(["render", "cli.yaml", "--out", "out", "--limit", "2"], in: folder.path)
+        let rendered = try await AdgenProcess.run(
+            ["render", "cli.yaml", "--out", "out", "--limit", "2"], in: folder.path)
         #expect(rendered.status == 0, "\(rendered.standardError)")
         // render scored every creative on its way out.
         let lines = try String(contentsOfFile: folder.path + "/out/scores.jsonl", encoding: .utf8)
@@ -152,7 +154,7 @@ import Testing
         #expect(lines.count == 2 * 3)
         let images = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/meta-feed").sorted()
         try folder.write("broken.png", "not an image")
-        let result = try AdgenProcess.run(
+        let result = try await AdgenProcess.run(
             ["score"] + images.map { "out/meta-feed/\($0)" } + ["broken.png", "--size", "meta-feed", "--json"],
             in: folder.path)
         #expect(result.status == 65)
@@ -174,14 +176,14 @@ import Testing
         }
     }
 
-    @Test func fontsListsTheInstalledFamilies() throws {
-        let result = try AdgenProcess.run(["fonts"])
+    @Test func fontsListsTheInstalledFamilies() async throws {
+        let result = try await AdgenProcess.run(["fonts"])
         #expect(result.status == 0)
         #expect(result.standardOutput.split(separator: "\n").contains("DejaVu Sans"))
     }
 
-    @Test func usageErrorsExit64() throws {
-        let result = try AdgenProcess.run(["expand"])
+    @Test func usageErrorsExit64() async throws {
+        let result = try await AdgenProcess.run(["expand"])
         #expect(result.status == 64)
         #expect(result.standardError.contains("give either a campaign FILE or --template TEXT"))
     }

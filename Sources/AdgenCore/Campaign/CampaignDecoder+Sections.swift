@@ -392,6 +392,10 @@ extension CampaignDecoder {
             }
         }
         settings.seeds = explicitSeeds ?? (0..<UInt64(seedCount)).map { baseSeed + $0 }
+        // A remote provider without a model gets its default (the plan's sizes and prices depend on it).
+        if settings.provider != "local" && !settings.explicitKeys.contains("model") {
+            settings.model = ProviderFactory.defaultModel(for: settings.provider)
+        }
         return settings
     }
 

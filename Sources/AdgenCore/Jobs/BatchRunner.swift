@@ -62,8 +62,11 @@ public struct BatchRunner: Sendable {
         }
         if batch.state.isFinished { return Summary(batch: batch) }
         let campaign = try await campaign(of: batchID)
-        let provider = try providers.provider(for: campaign.generation)
-        let pipeline = try Pipeline(campaign: campaign)
+        var factory = providers
+        factory.directory = try await store.campaignSource(batch: batchID).directory
+        let provider = try factory.provider(for: campaign)
+        let pipeline = try Pipeline(
+            campaign: campaign, backgroundRemovers: try factory.backgroundRemovers(for: campaign))
         var dispatch = Dispatcher<ContinuousClock>.Configuration()
         dispatch.concurrency = campaign.generation.concurrency
         dispatch.maxCostUSD = campaign.generation.maxCostUSD

@@ -16,9 +16,22 @@ public struct SQLiteJobStore: JobStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
-        writer = pool
+        // Opening switches the file to WAL and migrates it; a second process doing the same at that moment makes
+        // SQLite answer "busy" at once (the busy timeout does not cover it), so opening retries for a while.
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Self.migrator.migrate(pool)
+                writer = pool
+                return
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 100
+            {
+                attempt += 1
+                usleep(50_000)
+            }
+        }
     }
 
     /// An in-memory store, for unit tests.

@@ -87,13 +87,14 @@ struct DispatcherTests {
     func concurrency() async throws {
         let store = try SQLiteJobStore()
         _ = try await SQLiteJobStoreTests.submit(store, jobs: 40)
-        let provider = ScriptedProvider(latency: .milliseconds(10))
+        let provider = ScriptedProvider(latency: .milliseconds(100))
         let ending = try await Self.run(
             store, provider: provider, configuration: Self.configuration { $0.concurrency = 6 })
         #expect(ending == .drained)
         #expect(provider.calls == 40)
         #expect(Set(provider.prompts).count == 40)
-        #expect(provider.peak <= 6 && provider.peak >= 4)
+        #expect(provider.peak <= 6)
+        #expect(provider.peak >= 3, "calls overlap")
         let batch = try #require(try await store.batch(id: "b_1"))
         #expect(batch.jobs.completed == 40 && batch.creatives.completed == 80)
     }
@@ -160,7 +161,8 @@ struct DispatcherTests {
         _ = try await SQLiteJobStoreTests.submit(store, jobs: 50)
         let provider = ScriptedProvider(latency: .seconds(30))
         async let ending = Self.run(store, provider: provider, configuration: Self.configuration { $0.concurrency = 4 })
-        try await Task.sleep(for: .milliseconds(100))
+        let deadline = ContinuousClock().now + .seconds(30)
+        while provider.calls < 4 && ContinuousClock().now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         try await store.cancelPending(batch: "b_1", reason: "cancelled by the user", cancelBatch: true, now: Date())
         let started = ContinuousClock().now
         #expect(try await ending == .cancelled)
