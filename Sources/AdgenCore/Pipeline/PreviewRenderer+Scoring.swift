@@ -20,33 +20,18 @@ extension PreviewRenderer {
     /// Writes every scorecard to `OUT/scores.jsonl`.
     func judge(_ outputs: inout [Output], campaign: Campaign) throws {
         let scored = outputs.indices.filter { outputs[$0].scorecard != nil }
-        var cards = scored.map { outputs[$0].scorecard! }
-        // Compared within a size and the same copy: headline variants share a picture on purpose.
-        let keys = scored.map { index in
-            let copy = LayoutStep.Copy(variant: outputs[index].variant, campaign: campaign)
-            return [outputs[index].size.id, copy.headline ?? "", copy.offer ?? "", copy.cta ?? ""].joined(
-                separator: "\u{1F}")
-        }
-        let groups = scorer(for: campaign).markNearDuplicates(&cards, keys: keys)
-        for (card, index) in zip(cards, scored) { outputs[index].scorecard = card }
-        let settings = campaign.scoring
-        if settings.dedupe {
-            for group in groups {
-                let best = outputs[scored[group[0]]].creativeID
-                for member in group.dropFirst() {
-                    outputs[scored[member]].dropped = "near-duplicate of \(best), which scores higher"
-                }
-            }
-        }
-        if let minimum = settings.minScore {
-            for index in scored where outputs[index].dropped == nil {
-                guard let total = outputs[index].scorecard?.total, total < minimum else { continue }
-                if settings.belowMinimum == "drop" {
-                    outputs[index].dropped = String(format: "scores %.2f, below min_score %.2f", total, minimum)
-                } else {
-                    outputs[index].scorecard?.tags.append("below-min-score")
-                }
-            }
+        let judgement = Judgement(scorer: scorer(for: campaign), settings: campaign.scoring)
+        let verdicts = judgement.judge(
+            scored.map { index in
+                Judgement.Entry(
+                    id: outputs[index].creativeID,
+                    key: Judgement.key(
+                        size: outputs[index].size.id, variant: outputs[index].variant, campaign: campaign),
+                    scorecard: outputs[index].scorecard!)
+            })
+        for (index, verdict) in zip(scored, verdicts) {
+            outputs[index].scorecard = verdict.scorecard
+            outputs[index].dropped = verdict.dropped
         }
         for output in outputs where output.dropped != nil {
             if let path = output.path { try? FileManager.default.removeItem(atPath: path) }
