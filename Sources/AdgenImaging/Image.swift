@@ -1,12 +1,15 @@
 import CVips
 import Foundation
+import Synchronization
 
 /// An image in memory, owned by adgen's imaging layer: every operation returns a new `Image`; no libvips
 /// pointer leaves this module.
 public final class Image: @unchecked Sendable {
     // Safe to share across threads: a VipsImage is never modified after creation, and libvips operations on
-    // it are thread-safe; the reference is released once, in deinit.
+    // it are thread-safe; the reference is released once, in deinit. The analysis proxy is behind a lock.
     let pointer: UnsafeMutablePointer<VipsImage>
+    /// What crops are placed by, worked out on first use (`analysisProxy()`, `attentionScores()`).
+    let analysis = Mutex(CropAnalysis())
 
     init(owning pointer: UnsafeMutablePointer<VipsImage>) {
         self.pointer = pointer

@@ -7,6 +7,13 @@ enum Vips {
     static let started: Void = {
         // adgen reports decode failures as errors of its own; libvips' warnings on stderr would repeat them.
         setenv("VIPS_WARNING", "0", 0)
+        // glibc gives threads that allocate at the same time malloc arenas of their own, up to 8 per core, and
+        // keeps their freed memory: with libvips' worker threads and a few images in flight that is ~90 MB more
+        // peak RSS for the same work (the 8-size pack on 2 tasks: 268 -> 179 MiB). MALLOC_ARENA_MAX, when set,
+        // still decides.
+        if getenv("MALLOC_ARENA_MAX") == nil {
+            adgen_limit_malloc_arenas(Int32(max(2, ProcessInfo.processInfo.activeProcessorCount)))
+        }
         guard adgen_vips_init("adgen") == 0 else {
             fatalError("libvips failed to start: \(lastError())")
         }

@@ -44,6 +44,36 @@ import Testing
         #expect(try centre.statistics()[0].maximum == 120, "and not in the middle")
     }
 
+    @Test(arguments: CropStrategy.allCases)
+    func fillingGivesTheExactSizeForEveryShape(_ strategy: CropStrategy) throws {
+        let scene = try Image.solid(width: 1000, height: 700, color: grey).composited(
+            try Image.solid(width: 120, height: 120, color: red), x: 820, y: 40)
+        for (width, height) in [(333, 77), (160, 600), (728, 90), (1, 1), (999, 3), (1080, 1920), (1000, 700)] {
+            let filled = try scene.filled(width: width, height: height, strategy: strategy)
+            #expect((filled.width, filled.height) == (width, height), "\(strategy) \(width)×\(height)")
+        }
+    }
+
+    @Test func fillingAtTheImagesOwnSizeKeepsItsPixels() throws {
+        let scene = try Image.solid(width: 300, height: 200, color: grey).composited(
+            try Image.solid(width: 40, height: 40, color: red), x: 250, y: 10
+        ).droppingAlpha().materialized()
+        let filled = try scene.filled(width: 300, height: 200, strategy: .attention)
+        #expect(try filled.pixelBytes() == scene.pixelBytes())
+    }
+
+    @Test func jpegIsBaselineUnlessProgressiveIsAsked() throws {
+        let image = try Image.solid(width: 64, height: 64, color: red).droppingAlpha()
+        // The start-of-frame marker: FFC0 (baseline) or FFC1 (extended, with optimised tables), FFC2 (progressive).
+        func frameMarkers(_ bytes: [UInt8]) -> Set<UInt8> {
+            Set(zip(bytes, bytes.dropFirst()).compactMap { $0 == 0xFF && (0xC0...0xC2).contains($1) ? $1 : nil })
+        }
+        let baseline = try image.encoded(EncodeOptions(format: .jpeg))
+        let progressive = try image.encoded(EncodeOptions(format: .jpeg, progressive: true))
+        #expect(!frameMarkers(baseline).contains(0xC2))
+        #expect(frameMarkers(progressive).contains(0xC2))
+    }
+
     @Test func resizeToExactSizeAndCrop() throws {
         let image = try Image.solid(width: 1024, height: 1024, color: grey)
         let resized = try image.resized(width: 333, height: 77)
