@@ -1,5 +1,6 @@
 import AdgenImaging
 import Foundation
+import Synchronization
 
 /// `layout {template}`: sets the headline, offer, call to action, logo and brand on the image as a layout
 /// template arranges them for the size's shape, inside its safe zone. Text is fitted to its box: it shrinks
@@ -13,18 +14,37 @@ public struct LayoutStep: PipelineStep {
     public var template: LayoutTemplate
     /// The brand's logo, decoded once.
     let logo: Image?
+    /// How the step works.
+    public let configuration: Configuration
+    /// Text set for earlier creatives; nil when the configuration keeps none.
+    let cache: Cache?
 
     /// The font used when neither the template nor the brand names one.
     public static let defaultFont = "DejaVu Sans Bold"
 
+    /// Settings of the layout step.
+    public struct Configuration: Sendable {
+        /// The most bytes of fitted text (masks and their shadows) kept to be drawn again: a render sets the same
+        /// few headlines, offers and labels in the same few boxes over and over, and each is fitted once. 0 fits
+        /// every text afresh.
+        public var textCacheBytes: Int = 16 << 20
+
+        /// Creates a configuration.
+        public init(textCacheBytes: Int = 16 << 20) {
+            self.textCacheBytes = textCacheBytes
+        }
+    }
+
     /// Creates the step; `logo` is the brand's logo image, if it has one.
-    public init(template: LayoutTemplate, logo: Image? = nil) {
+    public init(template: LayoutTemplate, logo: Image? = nil, configuration: Configuration = .init()) {
         self.template = template
         self.logo = logo
+        self.configuration = configuration
+        cache = configuration.textCacheBytes > 0 ? Cache(budget: configuration.textCacheBytes) : nil
     }
 
     /// Creates the step for `campaign`, decoding the brand's logo file.
-    public init(template: LayoutTemplate, campaign: Campaign) throws {
+    public init(template: LayoutTemplate, campaign: Campaign, configuration: Configuration = .init()) throws {
         var logo: Image?
         if let path = campaign.brand.logo {
             do {
@@ -33,20 +53,50 @@ public struct LayoutStep: PipelineStep {
                 throw PipelineError("cannot use the logo \(path): \(error.message)")
             }
         }
-        self.init(template: template, logo: logo)
+        self.init(template: template, logo: logo, configuration: configuration)
     }
 
     public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
         let copy = Copy(variant: draft.variant, campaign: campaign)
         var canvas = LayoutCanvas(
-            image: draft.image, safeZone: draft.size.safeZone,
+            width: draft.image.width, height: draft.image.height, safeZone: draft.size.safeZone,
             font: template.font ?? campaign.brand.font ?? Self.defaultFont,
-            palette: LayoutCanvas.Palette(brandColors: campaign.brand.colors), logo: logo)
+            palette: LayoutCanvas.Palette(brandColors: campaign.brand.colors), logo: logo, cache: cache)
         let arrangement = template.arrangement(width: draft.image.width, height: draft.image.height)
-        try canvas.draw(arrangement, copy: copy)
-        draft.image = try canvas.image.materialized()
+        draft.image = try draft.image.drawing { drawing in
+            try canvas.draw(arrangement, copy: copy, on: &drawing)
+        }
         draft.boxes += canvas.boxes
         for event in canvas.events where !draft.events.contains(event) { draft.events.append(event) }
+    }
+
+    /// Fitted text kept between creatives, up to a budget in bytes; when it is full it is emptied and fills again.
+    final class Cache: Sendable {
+        let budget: Int
+        private let state = Mutex(State())
+
+        private struct State {
+            var settings: [TextFit: TextFit.Setting] = [:]
+            var bytes = 0
+        }
+
+        init(budget: Int) { self.budget = budget }
+
+        /// The setting of `fit`: kept from before, or set now and kept.
+        func text(_ fit: TextFit) throws -> TextFit.Setting {
+            if let kept = state.withLock({ $0.settings[fit] }) { return kept }
+            let setting = try fit.set()
+            let bytes = setting.bytes
+            state.withLock { state in
+                guard bytes <= budget else { return }
+                if state.bytes + bytes > budget {
+                    state.settings.removeAll()
+                    state.bytes = 0
+                }
+                if state.settings.updateValue(setting, forKey: fit) == nil { state.bytes += bytes }
+            }
+            return setting
+        }
     }
 
     /// The words a layout sets, for one variant.

@@ -7,8 +7,12 @@ public struct Pipeline: Sendable {
     /// The steps in the order they run.
     public let steps: [any PipelineStep]
 
-    /// Builds the pipeline of `campaign`; `backgroundRemovers` (by provider id) serve `remove_background` steps.
-    public init(campaign: Campaign, backgroundRemovers: [String: any BackgroundRemover] = [:]) throws {
+    /// Builds the pipeline of `campaign`; `backgroundRemovers` (by provider id) serve `remove_background` steps;
+    /// `layout` configures its layout step.
+    public init(
+        campaign: Campaign, backgroundRemovers: [String: any BackgroundRemover] = [:],
+        layout: LayoutStep.Configuration = .init()
+    ) throws {
         var steps = [any PipelineStep]()
         for spec in campaign.pipeline {
             switch spec.name {
@@ -29,7 +33,7 @@ public struct Pipeline: Sendable {
                 guard let template = spec.layout ?? LayoutTemplate.builtIn(named: "standard") else {
                     throw PipelineError("the layout template of \(campaign.file) was not loaded")
                 }
-                steps.append(try LayoutStep(template: template, campaign: campaign))
+                steps.append(try LayoutStep(template: template, campaign: campaign, configuration: layout))
             case "encode":
                 let format = spec.options["format"].map { ImageFormat(rawValue: $0 == "jpg" ? "jpeg" : $0) } ?? .jpeg
                 guard let format, format.isAvailable else {

@@ -105,6 +105,35 @@ import Testing
         #expect(draft.events.isEmpty, "\(draft.events)")
     }
 
+    @Test func textFittedOnceIsDrawnTheSameForTheNextCreatives() async throws {
+        let long = String(repeating: "Run further on every mountain path this spring ", count: 6)
+        let campaign = try CampaignFixture.load(Self.campaign(headline: long))
+        let variant = try #require(Array(try Expander(campaign: campaign)).first)
+        let painted = try Image.decode(
+            LocalProvider().paint(
+                GenerationRequest(prompt: variant.prompt, seed: 1, width: 1024, height: 1024, model: "procedural-v1")
+            ).bytes)
+        let cached = try Pipeline(campaign: campaign)
+        let fresh = try Pipeline(campaign: campaign, layout: .init(textCacheBytes: 0))
+        func laidOut(_ pipeline: Pipeline, _ size: AdSize) async throws -> CreativeDraft {
+            var draft = CreativeDraft(variant: variant, size: size, image: painted)
+            for step in pipeline.steps where !(step is EncodeStep) {
+                try await step.apply(to: &draft, campaign: campaign)
+            }
+            return draft
+        }
+        for sizeID in ["iab-mrec", "320x50", "meta-story"] {
+            let size = try AdSize.resolve(sizeID).get()
+            let reference = try await laidOut(fresh, size)
+            for _ in 0..<2 {
+                let draft = try await laidOut(cached, size)
+                #expect(draft.events == reference.events, "\(sizeID): the fit's events are kept with its text")
+                #expect(draft.boxes == reference.boxes, "\(sizeID)")
+                #expect(try draft.image.pixelBytes() == reference.image.pixelBytes(), "\(sizeID)")
+            }
+        }
+    }
+
     @Test func aLayoutFileIsCheckedWhenTheCampaignLoadsWithFileLineAndColumn() throws {
         let layout = """
             layout: broken
