@@ -11,7 +11,7 @@
 # 4. the 8-size pack: every source to 1080x1080, 1080x1350, 1080x1920, 1200x628, 300x250, 728x90, 160x600 as JPEG
 #    q85 and 320x50 as PNG, by crop-to-fill, each implementation in a process of its own writing into its own folder:
 #      Pillow (ImageOps.fit, centre crop: Pillow has no attention crop), pyvips (thumbnail_image crop=attention),
-#      pyvips with adgen's JPEG options (a reference: what progressive + optimised Huffman coding costs),
+#      pyvips with adgen's JPEG options (a reference: what optimised Huffman coding costs),
 #      pyvips with the attention window found on a 256-px proxy and only that window resized (a prototype of a
 #      faster Image.filled),
 #      adgen (imaging-bench pack: Image.load, filled(strategy: .attention), encoded) on 1 thread and with a task
@@ -20,7 +20,8 @@
 #    then checks every folder (count, names, dimensions, format, JPEG quality from the quantisation tables), compares
 #    adgen's outputs with pyvips' (the same attention crop should give the same pictures) and times adgen's stages;
 # 5. the layout: headline + CTA + JPEG q85 on a 1080x1080 image, Pillow and pyvips (imaging_bench.py) against adgen's
-#    real pipeline (imaging-bench layout campaigns/layout-bench.yaml: Pipeline.run on a CreativeDraft);
+#    real pipeline (imaging-bench layout campaigns/layout-bench.yaml: Pipeline.run on a CreativeDraft), with the
+#    layout step's text cache (what a render does) and with every text fitted afresh (what the baselines do);
 # 6. prints one table per benchmark (outputs/s, peak RSS, ratio to Pillow, goal met?) and appends the raw JSON
 #    lines, each with the run's id and the 1-minute load average when it started, to
 #    Benchmarks/.build/imaging-results.jsonl.
@@ -144,8 +145,12 @@ for tasks in 1 2; do
 done
 record "adgen layout, 1 task, VIPS_CONCURRENCY=1" env VIPS_CONCURRENCY=1 "$BENCH" layout \
     "$HERE/campaigns/layout-bench.yaml" "$LAYOUT_SOURCE" "$LAYOUT_N"
+record "adgen layout, 1 task, every text fitted afresh" "$BENCH" layout "$HERE/campaigns/layout-bench.yaml" \
+    "$LAYOUT_SOURCE" "$LAYOUT_N" --no-text-cache
 record "adgen layout stages (where the layout's time goes)" env VIPS_CONCURRENCY=1 "$BENCH" layout-stages \
     "$HERE/campaigns/layout-bench.yaml" "$LAYOUT_SOURCE" 20
+record "adgen layout stages, every text fitted afresh" env VIPS_CONCURRENCY=1 "$BENCH" layout-stages \
+    "$HERE/campaigns/layout-bench.yaml" "$LAYOUT_SOURCE" 20 --no-text-cache
 
 # 6. the tables
 say "== load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -10,14 +10,15 @@
 //       where the pack's time goes, per source and per output, one after the other on one thread: decode;
 //       attention fill + encode; centre fill + encode; encode alone (of the output, decoded back to memory).
 //       Prints one JSON line.
-//   imaging-bench layout CAMPAIGN IMAGE ITERATIONS [--tasks T] [--out FILE]
+//   imaging-bench layout CAMPAIGN IMAGE ITERATIONS [--tasks T] [--out FILE] [--no-text-cache]
 //       loads CAMPAIGN, builds its `Pipeline`, takes the first `Variant` of its `Expander` and the campaign's first
 //       size, decodes IMAGE once, then ITERATIONS times makes a `CreativeDraft(variant:size:image:)` and runs the
 //       pipeline on it (crop, layout, encode); --tasks T splits the iterations over T tasks; --out writes the last
-//       creative. Three untimed iterations come first (fonts, caches). Prints one JSON line.
-//   imaging-bench layout-stages CAMPAIGN IMAGE ITERATIONS
+//       creative; --no-text-cache fits every text afresh (`LayoutStep.Configuration(textCacheBytes: 0)`) instead of
+//       reusing the masks fitted for the earlier creatives. Three untimed iterations come first (fonts, caches).
+//       Prints one JSON line.
+//   imaging-bench layout-stages CAMPAIGN IMAGE ITERATIONS [--no-text-cache]
 //       the same drafts, each pipeline step timed on its own, and the encode step alone on the undecorated image.
-//       libvips is lazy: the composites the layout step sets up are computed in the encode step.
 //
 // Every JSON line has `seconds` (wall time of the timed part only), `peak_rss_mib` (VmHWM of /proc/self/status at
 // the end: the process' high-water mark) and `vips_concurrency` (the VIPS_CONCURRENCY environment variable, or
@@ -43,8 +44,8 @@ func fail(_ message: String) -> Never {
 let usage = """
     usage: imaging-bench pack SOURCES OUT [--tasks T] [--limit N]
            imaging-bench stages SOURCES [--limit N]
-           imaging-bench layout CAMPAIGN IMAGE ITERATIONS [--tasks T] [--out FILE]
-           imaging-bench layout-stages CAMPAIGN IMAGE ITERATIONS
+           imaging-bench layout CAMPAIGN IMAGE ITERATIONS [--tasks T] [--out FILE] [--no-text-cache]
+           imaging-bench layout-stages CAMPAIGN IMAGE ITERATIONS [--no-text-cache]
     """
 
 /// A field of /proc/self/status in MiB (`VmHWM`, `VmRSS`); getrusage's maximum as a fallback elsewhere.
@@ -84,6 +85,18 @@ func rounded(_ value: Double, _ digits: Int = 3) -> String {
 }
 
 let vipsConcurrency = quoted(ProcessInfo.processInfo.environment["VIPS_CONCURRENCY"] ?? "default")
+
+/// Whether `--name` is in `arguments`; removed from it.
+func flag(_ name: String, in arguments: inout [String]) -> Bool {
+    guard let index = arguments.firstIndex(of: name) else { return false }
+    arguments.remove(at: index)
+    return true
+}
+
+/// The layout step's settings for `--no-text-cache`.
+func layoutConfiguration(_ arguments: inout [String]) -> LayoutStep.Configuration {
+    flag("--no-text-cache", in: &arguments) ? LayoutStep.Configuration(textCacheBytes: 0) : LayoutStep.Configuration()
+}
 
 /// The value after `--name` in `arguments`, removed from it.
 func option(_ name: String, in arguments: inout [String]) -> String? {
@@ -246,11 +259,12 @@ func runLayout(_ arguments: [String]) async throws {
     var arguments = arguments
     let tasks = option("--tasks", in: &arguments).map { positiveInt($0, "--tasks") } ?? 1
     let out = option("--out", in: &arguments)
+    let layout = layoutConfiguration(&arguments)
     guard arguments.count == 3 else { fail(usage) }
     let iterations = positiveInt(arguments[2], "ITERATIONS")
     let loadStart = ContinuousClock.now
     let campaign = try CampaignLoader().load(path: arguments[0])
-    let pipeline = try Pipeline(campaign: campaign)
+    let pipeline = try Pipeline(campaign: campaign, layout: layout)
     guard let variant = try Expander(campaign: campaign).first(where: { _ in true }) else {
         fail("\(arguments[0]) has no variants")
     }
@@ -282,7 +296,8 @@ func runLayout(_ arguments: [String]) async throws {
     }
     printJSON([
         ("bench", quoted("layout")), ("impl", quoted("adgen")), ("tasks", "\(tasks)"),
-        ("vips_concurrency", vipsConcurrency), ("size", quoted(size.id)), ("iterations", "\(iterations)"),
+        ("vips_concurrency", vipsConcurrency), ("text_cache", layout.textCacheBytes > 0 ? "true" : "false"),
+        ("size", quoted(size.id)), ("iterations", "\(iterations)"),
         ("seconds", rounded(elapsed)), ("outputs_per_second", rounded(Double(iterations) / elapsed, 2)),
         ("mean_bytes", "\(bytes / iterations)"), ("quality", "\(last.encoded?.quality ?? 0)"),
         ("boxes", quoted(last.boxes.map(\.role).joined(separator: ","))),
@@ -291,13 +306,15 @@ func runLayout(_ arguments: [String]) async throws {
     ])
 }
 
-/// Where the layout's time goes: each pipeline step timed on its own (the image stays lazy between steps, so the
-/// composites the layout builds are computed in the encode step), and the encode step on the undecorated image.
+/// Where the layout's time goes: each pipeline step timed on its own (the layout step draws into a copy of the
+/// picture, so its pixels are done when it returns), and the encode step on the undecorated image.
 func runLayoutStages(_ arguments: [String]) async throws {
+    var arguments = arguments
+    let layout = layoutConfiguration(&arguments)
     guard arguments.count == 3 else { fail(usage) }
     let iterations = positiveInt(arguments[2], "ITERATIONS")
     let campaign = try CampaignLoader().load(path: arguments[0])
-    let pipeline = try Pipeline(campaign: campaign)
+    let pipeline = try Pipeline(campaign: campaign, layout: layout)
     guard let variant = try Expander(campaign: campaign).first(where: { _ in true }), let size = campaign.sizes.first
     else { fail("\(arguments[0]) has no variants or no sizes") }
     let image = try Image.load(path: arguments[1])
@@ -321,6 +338,7 @@ func runLayoutStages(_ arguments: [String]) async throws {
     let perStep = zip(pipeline.steps, totals).map { "\"\($0.name)\":\(rounded($1 / Double(iterations) * 1000, 2))" }
     printJSON([
         ("bench", quoted("layout-stages")), ("impl", quoted("adgen")), ("vips_concurrency", vipsConcurrency),
+        ("text_cache", layout.textCacheBytes > 0 ? "true" : "false"),
         ("iterations", "\(iterations)"), ("step_ms", "{" + perStep.joined(separator: ",") + "}"),
         ("encode_undecorated_ms", rounded(plainEncode / Double(iterations) * 1000, 2)),
         ("peak_rss_mib", rounded(memoryMiB("VmHWM"), 1)),
