@@ -7,9 +7,17 @@ let package = Package(
     name: "adgen-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "adgen", path: "..")
+        .package(name: "adgen", path: ".."),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
+        .executableTarget(
+            name: "dispatch-bench",
+            dependencies: [
+                .product(name: "AdgenCore", package: "adgen"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .executableTarget(
             name: "expansion-bench",
             dependencies: [.product(name: "AdgenCore", package: "adgen")]
