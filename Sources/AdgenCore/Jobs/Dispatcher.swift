@@ -126,7 +126,9 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         var generator = SystemRandomNumberGenerator()
 
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        // A discarding group: each job is a child task, and a plain group would keep every finished child (and its
+        // result) until awaited, so memory would grow with the batch.
+        return try await withThrowingDiscardingTaskGroup(returning: Ending.self) { group in
             group.addTask {
                 while !Task.isCancelled {
                     try? await clock.sleep(for: .seconds(configuration.pollInterval))
