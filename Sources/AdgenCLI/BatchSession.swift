@@ -28,7 +28,10 @@ struct BatchSession {
         var logger = Logger(label: "adgen")
         logger.logLevel =
             ProcessInfo.processInfo.environment["ADGEN_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        try await HTTPClient.withHTTPClient { client in
+        // The client's default of 8 connections per host would cap a provider's `concurrency` at 8.
+        var http = HTTPClient.Configuration()
+        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        try await HTTPClient.withHTTPClient(configuration: http) { client in
             let session = BatchSession(
                 options: options, configuration: configuration, store: store,
                 providers: ProviderFactory(environment: ProcessInfo.processInfo.environment, httpClient: client),
