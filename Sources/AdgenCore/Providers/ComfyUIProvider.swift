@@ -103,7 +103,7 @@ public struct ComfyUIProvider: ImageProvider {
                 }
                 let answer = try await http.send(.GET, base + "/history/\(promptID)")
                 if answer.status == 429 || answer.status >= 500 {
-                    try await pause(promptID)
+                    try await http.pause(configuration.pollInterval, requestID: promptID)
                     continue
                 }
                 let history = try http.json(answer, requestID: promptID)
@@ -132,21 +132,13 @@ public struct ComfyUIProvider: ImageProvider {
                             requestID: promptID)
                     }
                 }
-                try await pause(promptID)
+                try await http.pause(configuration.pollInterval, requestID: promptID)
             }
         } catch {
-            if error.kind == "cancelled" || error.kind == "timeout" { await cancel(promptID) }
+            if error.endsRemoteWork { await cancel(promptID) }
             var error = error
             error.requestID = error.requestID ?? promptID
             throw error
-        }
-    }
-
-    func pause(_ promptID: String) async throws(ProviderError) {
-        do {
-            try await Task.sleep(for: configuration.pollInterval)
-        } catch {
-            throw .cancelled(provider: id, message: "cancelled", requestID: promptID)
         }
     }
 

@@ -111,7 +111,7 @@ public struct FalProvider: ImageProvider {
                 }
                 let poll = try await http.send(.GET, statusURL, headers: [authorization])
                 if poll.status == 429 || poll.status >= 500 {
-                    try await pause(requestID)
+                    try await http.pause(configuration.pollInterval, requestID: requestID)
                     continue
                 }
                 let status = try http.json(poll, requestID: requestID)
@@ -126,21 +126,13 @@ public struct FalProvider: ImageProvider {
                         provider: id, message: "unknown queue status '\(status["status"]?.string ?? "")'",
                         requestID: requestID)
                 }
-                try await pause(requestID)
+                try await http.pause(configuration.pollInterval, requestID: requestID)
             }
         } catch {
-            if error.kind == "cancelled" || error.kind == "timeout" { await cancel(cancelURL) }
+            if error.endsRemoteWork { await cancel(cancelURL) }
             var error = error
             error.requestID = error.requestID ?? requestID
             throw error
-        }
-    }
-
-    func pause(_ requestID: String) async throws(ProviderError) {
-        do {
-            try await Task.sleep(for: configuration.pollInterval)
-        } catch {
-            throw .cancelled(provider: id, message: "cancelled", requestID: requestID)
         }
     }
 

@@ -115,6 +115,10 @@ public struct ProviderError: Error, Sendable, Hashable, CustomStringConvertible 
         }
     }
 
+    /// Whether the call was given up on (cancelled or timed out) while the provider may still be working on it:
+    /// the adapter then cancels it remotely where the API can.
+    public var endsRemoteWork: Bool { code == .cancelled || code == .timeout }
+
     /// A short machine-readable kind: `rate_limited`, `unavailable`, `timeout`, `connection`, `invalid_request`,
     /// `content_policy`, `quota_exhausted`, `unauthorized`, `bad_response`, `cancelled`.
     public var kind: String {

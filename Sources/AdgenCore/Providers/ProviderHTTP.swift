@@ -34,6 +34,15 @@ struct ProviderHTTP: Sendable {
     /// The credential, if any: scrubbed from every message.
     var secret: String?
 
+    /// Waits `interval` between two polls of `requestID`; a cancelled task ends the wait as `.cancelled`.
+    func pause(_ interval: Duration, requestID: String?) async throws(ProviderError) {
+        do {
+            try await Task.sleep(for: interval)
+        } catch {
+            throw .cancelled(provider: provider, message: "cancelled", requestID: requestID)
+        }
+    }
+
     /// Sends one request and reads the answer whole. Throws only `ProviderError`: `.timeout` past `timeout`,
     /// `.connection` when the peer cannot be reached or drops the connection, `.cancelled` when the task is.
     func send(

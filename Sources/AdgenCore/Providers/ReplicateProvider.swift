@@ -181,16 +181,12 @@ public struct ReplicateProvider: ImageProvider {
                             "the prediction did not finish within \(ProviderHTTP.seconds(configuration.generationTimeout))",
                         requestID: predictionID)
                 }
-                do {
-                    try await Task.sleep(for: configuration.pollInterval)
-                } catch {
-                    throw ProviderError.cancelled(provider: id, message: "cancelled", requestID: predictionID)
-                }
+                try await http.pause(configuration.pollInterval, requestID: predictionID)
                 let poll = try await http.send(.GET, getURL, headers: [("Authorization", "Bearer \(token)")])
                 if poll.status == 429 || poll.status >= 500 { continue }  // a hiccup while polling: poll again
                 prediction = try http.json(poll, requestID: predictionID)
             } catch {
-                if error.kind == "cancelled" || error.kind == "timeout" {
+                if error.endsRemoteWork {
                     await cancel(cancelURL)
                     var error = error
                     error.requestID = predictionID
