@@ -16,7 +16,7 @@ struct Adgen: AsyncParsableCommand {
             The default image provider, `local`, is an offline procedural stand-in for a model: it paints \
             deterministic drafts for demos and tests, not model output.
             """,
-        version: "0.1.0",
+        version: AdgenVersion.current,
         subcommands: [
             Validate.self, Expand.self, PlanCommand.self, Render.self, Run.self, Status.self, Cancel.self, Resume.self,
             Score.self, Sizes.self, FontsCommand.self,
