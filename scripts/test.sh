@@ -10,10 +10,16 @@ if ! command -v swift >/dev/null; then
 fi
 
 bash scripts/install-deps.sh
+# The tests check webhook signatures with the reference Python library and manifests against their JSON Schemas.
+if ! python3 -c 'import standardwebhooks, jsonschema' 2>/dev/null; then
+    echo "installing standardwebhooks and jsonschema (pip)"
+    python3 -m pip install -q --disable-pip-version-check standardwebhooks jsonschema
+fi
 swift build --build-tests
 # Two runs: the tests that time network peers and child processes (provider fakes, the dispatcher, the batch
 # commands) run on their own, so CPU-heavy imaging tests in parallel cannot starve their timeouts on 2 cores.
 timed='(OpenAI|Replicate|Fal|ComfyUI|Automatic1111|HTTPEndpoint)ProviderTests|DispatcherTests|BatchCommandTests'
+timed+='|Webhook[A-Za-z]*Tests|DeliveryCommandTests'
 swift test --skip-build --skip "$timed"
 swift test --skip-build --filter "$timed"
 

@@ -64,14 +64,15 @@ extension Adgen {
                 An unchanged campaign is the same batch (its idempotency key is the file's digest); --new starts \
                 another, which reuses every cached generation. Exit codes: 0 every creative made; 3 some failed \
                 or were cancelled by the budget (reasons summarised); 4 the batch was cancelled; 65 bad campaign; \
-                69 provider or store unavailable; 75 paused (disk full or unwritable folder: fix, then resume); \
+                69 provider or store unavailable; 73 an export folder could not be written (the results stay in \
+                the store: `adgen export BATCH --to folder:DIR`); 75 paused (disk full or unwritable folder: fix, then resume); \
                 78 provider not configured (a missing API key).
                 """)
 
         @Argument(help: "A campaign YAML file.")
         var file: String
 
-        @Option(help: "Also copy the creatives to DIR/<campaign>/<batch-id>/<size-id>/.")
+        @Option(help: "Also export the batch to DIR/<campaign>/<batch-id>/ (creatives, manifests, packs, gallery).")
         var out: String?
 
         @Option(help: "Submit with this idempotency key (default: the campaign file's digest).")
@@ -106,6 +107,7 @@ extension Adgen {
                 campaign.generation = session.settings(for: campaign)
                 // The provider is set up (credentials checked) before anything is submitted.
                 _ = try session.provider(for: campaign)
+                try session.checkWebhooks(of: campaign)
                 let key: String? =
                     new || noCache ? idempotencyKey : (idempotencyKey ?? "campaign:" + Digest.sha256(source.bytes))
                 let (batch, created) = try await BatchSubmitter(outputRoot: "\(session.directory)/batches").submit(
@@ -121,6 +123,7 @@ extension Adgen {
                         "batch \(batch.id): \(batch.creatives.total) creatives from \(batch.jobs.total) generations"
                             + (batch.estimatedCostUSD.map { String(format: ", estimated $%.2f", $0) } ?? ""))
                 }
+                try await session.registerWebhooks(of: campaign, batch: batch.id)
                 try await session.run(batch.id, useCache: !noCache, out: out)
             }
         }
@@ -134,7 +137,7 @@ extension Adgen {
         @Argument(help: "The batch id.")
         var batch: String
 
-        @Option(help: "Also copy the creatives to DIR/<campaign>/<batch-id>/<size-id>/.")
+        @Option(help: "Also export the batch to DIR/<campaign>/<batch-id>/ (creatives, manifests, packs, gallery).")
         var out: String?
 
         @OptionGroup var options: StoreOptions
@@ -145,7 +148,10 @@ extension Adgen {
                     session.say("adgen: no batch \(batch) in \(session.path); `adgen status` lists them")
                     throw Exit.badInput
                 }
-                _ = try session.provider(for: try await session.runner(useCache: true).campaign(of: batch))
+                let campaign = try await session.runner(useCache: true).campaign(of: batch)
+                _ = try session.provider(for: campaign)
+                try session.checkWebhooks(of: campaign)
+                try await session.registerWebhooks(of: campaign, batch: batch)
                 try await session.run(batch, useCache: true, out: out)
             }
         }

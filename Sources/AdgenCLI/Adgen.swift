@@ -11,7 +11,8 @@ struct Adgen: AsyncParsableCommand {
             Exit codes: 0 success; 3 some creatives failed (the reasons are printed, the rest were written); \
             4 the batch was cancelled; 64 usage error; 65 bad input (campaign, template or wildcard file: every \
             error is printed as FILE:LINE:COL: error: MESSAGE); 69 a provider or the store is unavailable; \
-            70 internal error; 75 paused (disk full or unwritable folder: fix it, then `adgen resume`); \
+            70 internal error; 73 an export folder could not be written (the results stay in the store); \
+            75 paused (disk full or unwritable folder: fix it, then `adgen resume`); \
             78 provider not configured (a missing API key).
             The default image provider, `local`, is an offline procedural stand-in for a model: it paints \
             deterministic drafts for demos and tests, not model output.
@@ -19,7 +20,7 @@ struct Adgen: AsyncParsableCommand {
         version: AdgenVersion.current,
         subcommands: [
             Validate.self, Expand.self, PlanCommand.self, Render.self, Run.self, Status.self, Cancel.self, Resume.self,
-            Score.self, Sizes.self, FontsCommand.self,
+            Export.self, Deliveries.self, Score.self, Sizes.self, FontsCommand.self,
         ]
     )
 

@@ -19,6 +19,8 @@ struct BatchSession {
     let providers: ProviderFactory
     let interactive = isatty(2) != 0
     let logger: Logger
+    /// `--wait`: seconds to wait for webhook retries, instead of `adgen.yaml`'s `webhooks.wait_s`.
+    var waitOverride: Double?
 
     /// Opens the store and an HTTP client for the duration of `body`.
     static func with(options: StoreOptions, _ body: (BatchSession) async throws -> Void) async throws {
@@ -74,14 +76,19 @@ struct BatchSession {
         return BatchRunner(configuration: settings, store: store, providers: providers, logger: logger)
     }
 
-    /// Runs a batch with a progress bar on a terminal, prints the summary (or the record with --json), copies to
-    /// `out`, and exits with the documented code.
+    /// Runs a batch with a progress bar on a terminal while its webhook events go out, then exports it (to `out`
+    /// and the campaign's folders), prints the summary (or the record with --json), and exits with the documented
+    /// code.
     func run(_ batchID: String, useCache: Bool, out: String?) async throws {
         let runner = runner(useCache: useCache)
         let clock = ContinuousClock()
         let start = clock.now
         let summary: BatchRunner.Summary = try await withThrowingTaskGroup(of: BatchRunner.Summary?.self) { group in
             group.addTask { try await runner.run(batchID) }
+            group.addTask {
+                await deliverWhileRunning(batchID)
+                return nil
+            }
             if interactive {
                 group.addTask {
                     let first = try? await store.batch(id: batchID)
@@ -110,8 +117,13 @@ struct BatchSession {
             errors.flush()
         }
         let batch = summary.batch
-        if let out, batch.state == .completed {
-            try copy(batch, to: out)
+        var exportFailed = false
+        if summary.paused == nil {
+            do {
+                try await deliver(batch, out: out)
+            } catch let code as ExitCode where code == Exit.cannotCreate {
+                exportFailed = true
+            }
         }
         if options.json {
             var output = StreamWriter.standardOutput()
@@ -132,26 +144,7 @@ struct BatchSession {
         case .failed: throw Exit.someFailed
         default: if batch.creatives.completed < batch.creatives.total { throw Exit.someFailed }
         }
-    }
-
-    /// Copies a finished batch's creatives to `DIR/<campaign>/<batch-id>/`.
-    func copy(_ batch: Batch, to out: String) throws {
-        let target = "\(out)/\(batch.campaign)/\(batch.id)"
-        let manager = FileManager.default
-        guard let sizes = try? manager.contentsOfDirectory(atPath: batch.outputDirectory) else { return }
-        for size in sizes {
-            var isFolder: ObjCBool = false
-            guard manager.fileExists(atPath: "\(batch.outputDirectory)/\(size)", isDirectory: &isFolder),
-                isFolder.boolValue
-            else { continue }
-            for file in try manager.contentsOfDirectory(atPath: "\(batch.outputDirectory)/\(size)")
-            where !file.hasPrefix(".") {
-                let bytes = try [UInt8](
-                    Data(contentsOf: URL(fileURLWithPath: "\(batch.outputDirectory)/\(size)/\(file)")))
-                try AtomicFile.write(bytes, to: "\(target)/\(size)/\(file)")
-            }
-        }
-        say("copied to \(target)")
+        if exportFailed { throw Exit.cannotCreate }
     }
 
     /// `running 120/400 · 3 failed · 4.2/s · ETA 66 s · $1.20`

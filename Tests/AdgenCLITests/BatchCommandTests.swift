@@ -76,7 +76,8 @@ import Testing
         #expect(freshID != id)
         #expect(Self.requestedKeys(fresh.standardError).isEmpty, "every generation comes from the cache")
         let delivered = try FileManager.default.subpathsOfDirectory(atPath: "\(folder.path)/delivery/batchy/\(freshID)")
-        #expect(delivered.filter { $0.hasSuffix(".jpg") }.count == 16)
+        #expect(delivered.filter { $0.hasSuffix(".jpg") && $0.contains("/") }.count == 16, "the creatives by size")
+        #expect(delivered.contains("manifest.json"))
 
         let status = try await AdgenProcess.run(["status", "--store", "s/adgen.sqlite"], in: folder.path)
         #expect(status.status == 0)

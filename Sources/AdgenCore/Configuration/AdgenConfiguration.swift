@@ -10,6 +10,7 @@ import Yams
 /// providers:
 ///   openai: { model: gpt-image-1, concurrency: 8, requests_per_minute: 50, max_attempts: 5 }
 ///   comfyui: { base_url: "http://10.0.0.5:8188", concurrency: 2 }
+/// webhooks: { retry_schedule_s: [0, 5, 300, 1800], max_age_s: 86400, wait_s: 60 }
 /// ```
 public struct AdgenConfiguration: Sendable, Equatable {
     /// Defaults for one provider.
@@ -31,6 +32,26 @@ public struct AdgenConfiguration: Sendable, Equatable {
     public var store: String?
     /// Defaults by provider id.
     public var providers: [String: ProviderDefaults] = [:]
+    /// How webhook messages are sent (`webhooks:`).
+    public var webhooks = WebhookSettings()
+
+    /// `webhooks:`: the retry schedule, and the operator's permission to call http or private addresses (which a
+    /// campaign file can never give).
+    public struct WebhookSettings: Sendable, Equatable {
+        /// Seconds before each attempt (the first is usually 0).
+        public var retrySchedule: [Double]?
+        /// No attempt starts later than this after the event.
+        public var maxAgeSeconds: Double?
+        /// How long `adgen run` and `adgen export` wait for deliveries still retrying before they exit.
+        public var waitSeconds: Double?
+        /// Allow `http://` URLs (`ADGEN_ALLOW_INSECURE_WEBHOOKS=1` does the same).
+        public var allowInsecure = false
+        /// Allow loopback, private, link-local, CGNAT and ULA addresses (`ADGEN_ALLOW_PRIVATE_WEBHOOKS=1`).
+        public var allowPrivate = false
+
+        /// The defaults.
+        public init() {}
+    }
 
     /// No settings.
     public init() {}
@@ -95,7 +116,7 @@ struct ConfigurationDecoder: YAMLDecoding {
     mutating func decode() -> AdgenConfiguration {
         var configuration = AdgenConfiguration()
         guard let root = source.root,
-            let pairs = mapping(root, "the configuration", allowed: ["store", "providers"])
+            let pairs = mapping(root, "the configuration", allowed: ["store", "providers", "webhooks"])
         else { return configuration }
         for (key, _, value) in pairs {
             switch key {
@@ -111,10 +132,33 @@ struct ConfigurationDecoder: YAMLDecoding {
                     }
                     configuration.providers[provider] = decodeProvider(provider, settings)
                 }
+            case "webhooks": configuration.webhooks = decodeWebhooks(value)
             default: break
             }
         }
         return configuration
+    }
+
+    mutating func decodeWebhooks(_ node: Node) -> AdgenConfiguration.WebhookSettings {
+        var settings = AdgenConfiguration.WebhookSettings()
+        let allowed = ["retry_schedule_s", "max_age_s", "wait_s", "allow_insecure", "allow_private"]
+        for (key, _, value) in mapping(node, "webhooks", allowed: allowed) ?? [] {
+            switch key {
+            case "retry_schedule_s":
+                settings.retrySchedule = (list(value, "webhooks.retry_schedule_s") ?? []).compactMap {
+                    number($0, "a delay in webhooks.retry_schedule_s", range: 0...604_800)
+                }
+                if settings.retrySchedule?.isEmpty == true {
+                    error(value, "webhooks.retry_schedule_s needs at least one delay", hint: "e.g. [0, 5, 300, 1800]")
+                }
+            case "max_age_s": settings.maxAgeSeconds = number(value, "webhooks.max_age_s", range: 1...2_592_000)
+            case "wait_s": settings.waitSeconds = number(value, "webhooks.wait_s", range: 0...86_400)
+            case "allow_insecure": settings.allowInsecure = bool(value, "webhooks.allow_insecure") ?? false
+            case "allow_private": settings.allowPrivate = bool(value, "webhooks.allow_private") ?? false
+            default: break
+            }
+        }
+        return settings
     }
 
     mutating func decodeProvider(_ provider: String, _ node: Node) -> AdgenConfiguration.ProviderDefaults {

@@ -120,6 +120,9 @@ public struct SQLiteJobStore: JobStore {
         migrator.registerMigration("v2: jobs by batch, state and id") { db in
             try db.execute(sql: "CREATE INDEX job_claim ON job (batch_id, state, id)")
         }
+        migrator.registerMigration("v3: webhook outbox") { db in
+            try Self.createOutbox(db)
+        }
         return migrator
     }
 
