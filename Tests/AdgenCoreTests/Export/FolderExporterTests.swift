@@ -284,15 +284,16 @@ import ZIPFoundation
     @Test("The gallery is self-contained: campaign text escaped, data embedded with `<` escaped, no external asset")
     func gallery() async throws {
         var delivery = try await ExportFixture.shared.value.delivery()
-        delivery.campaign.name = "</script><script>alert(1)</script>"
+        delivery.campaign.name = "</script><script>alert(1)</script> & \u{2028}"
         let html = Gallery().html(Manifest(delivery))
         #expect(!html.contains("<script>alert(1)"))
-        #expect(html.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(html.contains("<h1>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; \u{2028}</h1>"))
         #expect(html.contains("Acme &amp; Sons &lt;Outdoor&gt;"))
         let start = try #require(html.range(of: "<script type=\"application/json\" id=\"manifest\">"))
         let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
         let embedded = String(html[start.upperBound..<end.lowerBound])
         #expect(!embedded.contains("<") && embedded.contains("\\u003c"))
+        #expect(!embedded.contains("\u{2028}") && !embedded.contains("&"))
         let decoded = try Manifest(json: Array(embedded.utf8))
         #expect(decoded.campaign.name == delivery.campaign.name)
         #expect(decoded.creatives.first?.file.hasPrefix(decoded.creatives.first?.sizeID ?? "?") == true)
