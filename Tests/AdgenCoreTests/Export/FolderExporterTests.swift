@@ -58,8 +58,11 @@ import ZIPFoundation
         let fixture = try await ExportFixture.shared.value
         let root = try TemporaryDirectory()
         defer { root.remove() }
+        // Every entry carries the batch's finishing time, not the time of the export (2.5 s later at least).
+        try await Task.sleep(for: .seconds(2.5))
         let export = try FolderExporter(root: root.path).export(try await fixture.delivery())
         let manifest = export.manifest
+        let finished = try #require(manifest.batch.finishedAt)
         let byFile = Dictionary(uniqueKeysWithValues: manifest.creatives.map { ($0.file, $0) })
         for pack in export.packs {
             let archive = try Archive(url: URL(fileURLWithPath: "\(export.directory)/\(pack)"), accessMode: .read)
@@ -68,6 +71,10 @@ import ZIPFoundation
                 var data = Data()
                 _ = try archive.extract(entry, consumer: { data.append($0) })
                 names.append(entry.path)
+                let stamp = try #require(entry.fileAttributes[.modificationDate] as? Date)
+                // ZIP times have 2-second precision: the finishing time rounded down, never later.
+                let behind = finished.timeIntervalSince(stamp)
+                #expect(behind >= 0 && behind < 2, "\(pack): \(entry.path) dated \(stamp)")
                 if entry.path == "manifest.csv" { continue }
                 let creative = try #require(byFile[entry.path], "\(pack): \(entry.path)")
                 #expect(sha256Hex(data) == creative.sha256, "\(pack): \(entry.path)")
