@@ -3,13 +3,14 @@ import Foundation
 
 /// `contact-sheet.jpg`: one section per size — a heading with the size id, its dimensions, platform and count,
 /// then a grid of thumbnails (best score first, each fitted into a fixed cell) with the creative's short id and
-/// score under it, and how many were left out when a size has more than the cap.
+/// score under it, and how many were left out when a size has more than the cap. A cell is a square of
+/// `thumbnailSize` pixels; wide banners (2:1 and wider) span two or three columns so they stay legible, their
+/// cell as tall as the fitted banner.
 struct ContactSheet: Sendable {
     /// Grid and cap.
     var configuration: FolderExporter.Configuration
 
     static let background = RGBA(red: 0xF4, green: 0xF4, blue: 0xF5)
-    static let cellBackground = RGBA(red: 0xFF, green: 0xFF, blue: 0xFF)
     static let frame = RGBA(red: 0xD4, green: 0xD4, blue: 0xD8)
     static let ink = RGBA(red: 0x18, green: 0x18, blue: 0x1B)
     static let muted = RGBA(red: 0x52, green: 0x52, blue: 0x5B)
@@ -62,7 +63,6 @@ struct ContactSheet: Sendable {
         let gap = 20
         let margin = 40
         let captionHeight = 22
-        let cellHeight = thumbnail + 8 + captionHeight
         let width = margin * 2 + columns * thumbnail + (columns - 1) * gap
         let inner = width - 2 * margin
 
@@ -81,7 +81,7 @@ struct ContactSheet: Sendable {
         }
         var texts: [Placed] = []
         var rules: [Int] = []
-        var cells: [(file: String, x: Int, y: Int)] = []
+        var cells: [(file: String, x: Int, y: Int, width: Int, height: Int)] = []
         var y = margin
         texts.append(Placed(mask: title, color: Self.ink, x: margin, y: y))
         y += title.height + 8
@@ -104,19 +104,23 @@ struct ContactSheet: Sendable {
                 y += none.height + 24
                 continue
             }
+            let cell = Self.cell(for: size, thumbnail: thumbnail, columns: columns, gap: gap)
+            let perRow = max(1, columns / cell.span)
+            let cellHeight = cell.height + 8 + captionHeight
             for (index, creative) in section.shown.enumerated() {
-                let column = index % columns
-                let row = index / columns
-                let x = margin + column * (thumbnail + gap)
+                let column = index % perRow
+                let row = index / perRow
+                let x = margin + column * (cell.width + gap)
                 let top = y + row * (cellHeight + gap)
-                cells.append((creative.file, x, top))
+                cells.append((creative.file, x, top, cell.width, cell.height))
                 let score = creative.score.map { String(format: "%.2f", $0) } ?? "–"
                 let caption = try Self.text(
                     "\(TextFit.escaped(String(creative.id.prefix(8))))  <b>\(score)</b>", font: "DejaVu Sans Mono 14",
-                    width: thumbnail, markup: true)
-                texts.append(Placed(mask: caption, color: Self.ink, x: x, y: top + thumbnail + 8))
+                    width: cell.width, markup: true)
+                let centred = x + max(0, (cell.width - caption.width) / 2)
+                texts.append(Placed(mask: caption, color: Self.ink, x: centred, y: top + cell.height + 8))
             }
-            let rows = (section.shown.count + columns - 1) / columns
+            let rows = (section.shown.count + perRow - 1) / perRow
             y += rows * cellHeight + (rows - 1) * gap + 12
             let left = section.total - section.shown.count
             if left > 0 {
@@ -132,26 +136,43 @@ struct ContactSheet: Sendable {
 
         let thumbnails = try cells.map { cell -> (Image, Int, Int) in
             let image = try Image.load(path: "\(folder)/\(cell.file)")
-            let scale = min(Double(thumbnail) / Double(image.width), Double(thumbnail) / Double(image.height))
+            let scale = min(Double(cell.width) / Double(image.width), Double(cell.height) / Double(image.height))
             let fitted = scale < 1 ? try image.resized(scale: scale) : image
-            let x = cell.x + (thumbnail - fitted.width) / 2
-            let y = cell.y + (thumbnail - fitted.height) / 2
+            let x = cell.x + (cell.width - fitted.width) / 2
+            let y = cell.y + (cell.height - fitted.height) / 2
             return (fitted, x, y)
         }
         let sheet = try Image.solid(width: width, height: height, color: Self.background).drawing { canvas in
             for top in rules { canvas.fill(Self.rule, x: margin, y: top, width: inner, height: 1) }
-            for cell in cells {
-                canvas.fill(Self.frame, x: cell.x - 1, y: cell.y - 1, width: thumbnail + 2, height: thumbnail + 2)
-                canvas.fill(Self.cellBackground, x: cell.x, y: cell.y, width: thumbnail, height: thumbnail)
+            for (image, x, y) in thumbnails {
+                canvas.fill(Self.frame, x: x - 1, y: y - 1, width: image.width + 2, height: image.height + 2)
+                try canvas.draw(image, x: x, y: y)
             }
-            for (image, x, y) in thumbnails { try canvas.draw(image, x: x, y: y) }
             for text in texts { try canvas.fill(text.color, mask: text.mask, x: text.x, y: text.y) }
         }
         return try sheet.encoded(EncodeOptions(format: .jpeg, quality: 86))
     }
 
-    /// One block of text, wrapped at `width`, as a coverage mask.
+    /// The cell of a size: a square, or for a banner of aspect 2:1 and wider, two or three columns wide and as
+    /// tall as the banner fitted into that width.
+    static func cell(for size: Manifest.CampaignSummary.Size, thumbnail: Int, columns: Int, gap: Int) -> (
+        span: Int, width: Int, height: Int
+    ) {
+        let aspect = size.width > 0 && size.height > 0 ? Double(size.width) / Double(size.height) : 1
+        let span = min(columns, aspect >= 4 ? 3 : aspect >= 2 ? 2 : 1)
+        let width = span * thumbnail + (span - 1) * gap
+        let height = min(thumbnail, max(24, Int((Double(width) / aspect).rounded(.up))))
+        return (span, width, height)
+    }
+
+    /// One block of text, wrapped at `width`, as a coverage mask. Emoji are left out: the sheet's fonts have none,
+    /// and a missing glyph would show as a box.
     private static func text(_ text: String, font: String, width: Int, markup: Bool = false) throws -> Image {
-        try Image.text(markup ? text : TextFit.escaped(text), font: font, width: width).mask
+        let drawable = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter {
+                    !$0.properties.isEmojiPresentation && $0.value != 0xFE0F && $0.value != 0x200D
+                }))
+        return try Image.text(markup ? drawable : TextFit.escaped(drawable), font: font, width: width).mask
     }
 }
