@@ -46,7 +46,9 @@ import ZIPFoundation
         // No secret or webhook setting anywhere in the export, not even the name of the secret's variable.
         for (name, bytes) in files where !name.hasSuffix(".jpg") {
             let text = String(decoding: bytes, as: UTF8.self)
-            for secret in ["hook-token-123", "hooks.example.com", "ADGEN_WEBHOOK_SECRET_NAME", "webhook"] {
+            for secret in [
+                "hook-token-123", "hooks.example.com", "ADGEN_WEBHOOK_SECRET_NAME", "webhook", fixture.folder.path,
+            ] {
                 #expect(!text.contains(secret), "\(name) contains \(secret)")
             }
         }
@@ -286,6 +288,22 @@ import ZIPFoundation
             let best = all.map { $0.score ?? -1 }.sorted(by: >).prefix(2)
             #expect(section.shown.map { $0.score ?? -1 } == Array(best))
         }
+    }
+
+    @Test("Banners span columns on the contact sheet; squares and portraits take one square cell")
+    func contactSheetCells() {
+        func cell(_ width: Int, _ height: Int) -> (span: Int, width: Int, height: Int) {
+            ContactSheet.cell(
+                for: .init(id: "s", width: width, height: height, platform: "p", maxBytes: nil), thumbnail: 200,
+                columns: 6, gap: 20)
+        }
+        #expect(cell(1080, 1080) == (1, 200, 200))
+        #expect(cell(1080, 1920) == (1, 200, 200))
+        #expect(cell(300, 250) == (1, 200, 167))
+        #expect(cell(1200, 628) == (1, 200, 105))
+        #expect(cell(970, 250) == (2, 420, 109))
+        #expect(cell(728, 90) == (3, 640, 80))
+        #expect(cell(320, 50) == (3, 640, 100))
     }
 
     @Test("The gallery is self-contained: campaign text escaped, data embedded with `<` escaped, no external asset")

@@ -57,6 +57,9 @@ import Testing
         delivery.creatives[2].failure = "layout: headline does not fit"
         delivery.creatives[3].state = .cancelled
         delivery.creatives[3].failure = "budget: cap of $1.00 reached"
+        delivery.creatives[4].state = .pending
+        delivery.batch.state = .inProgress
+        delivery.batch.finishedAt = nil
         delivery.jobs[0].costUSD = 0.04
         delivery.batch.costUSD = 0.04
         let manifest = Manifest(delivery)
@@ -64,7 +67,13 @@ import Testing
         #expect(excluded[failedID]?.state == "failed")
         #expect(excluded[failedID]?.reason == "layout: headline does not fit")
         #expect(excluded[delivery.creatives[3].id]?.reason == "budget: cap of $1.00 reached")
-        #expect(manifest.totals.failed == 1 && manifest.totals.cancelled == 1)
+        #expect(manifest.totals.failed == 1 && manifest.totals.cancelled == 1 && manifest.totals.pending == 1)
+        #expect(excluded[delivery.creatives[4].id]?.reason == "not made yet: the batch is in_progress")
+        #expect(manifest.batch.finishedAt == nil && manifest.batch.state == "in_progress")
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let file = try folder.write("partial.json", bytes: manifest.json())
+        #expect(try Self.validate(file, schema: Repository.path("docs/manifest.schema.json")) == "valid")
         let job = delivery.jobs[0].id
         let share = 0.04 / Double(delivery.creatives.count { $0.jobID == job })
         for entry in manifest.creatives {
