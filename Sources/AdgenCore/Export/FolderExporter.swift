@@ -61,13 +61,17 @@ public struct FolderExporter: Sendable {
             "\(root)/\(SafeName.component(delivery.campaign.name))", root: root, name: delivery.campaign.name)
         let target = try Self.inside("\(campaignFolder)/\(batchName)", root: root, name: batchID)
 
-        if let failure = Self.makeFolders(campaignFolder) {
+        var created: [String] = []
+        if let failure = Self.makeFolders(campaignFolder, created: &created) {
+            Self.removeEmpty(created)
             throw ExportError.unwritable(root: root, path: failure.path, code: failure.code, batch: batchID)
         }
         let removed = Self.removeLeftovers(of: batchName, in: campaignFolder)
         let partial = "\(campaignFolder)/.\(batchName).partial-\(Self.randomSuffix())"
         guard mkdir(partial, 0o755) == 0 else {
-            throw ExportError.unwritable(root: root, path: partial, code: errno, batch: batchID)
+            let code = errno
+            Self.removeEmpty(created)
+            throw ExportError.unwritable(root: root, path: partial, code: code, batch: batchID)
         }
         do {
             var writer = Writer(root: root, folder: partial, batch: batchID)
@@ -78,6 +82,7 @@ public struct FolderExporter: Sendable {
                 packs: writer.packs, removedLeftovers: removed)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
+            Self.removeEmpty(created)
             throw error
         }
     }
@@ -207,8 +212,9 @@ public struct FolderExporter: Sendable {
         return normal
     }
 
-    /// Creates `path` and the folders above it; the first one that cannot be created and why, or nil.
-    static func makeFolders(_ path: String) -> (path: String, code: Int32)? {
+    /// Creates `path` and the folders above it, adding those it made to `created`; returns the first one that
+    /// cannot be created and why, or nil.
+    static func makeFolders(_ path: String, created: inout [String]) -> (path: String, code: Int32)? {
         var current = ""
         for part in path.split(separator: "/") {
             current += "/\(part)"
@@ -218,9 +224,18 @@ public struct FolderExporter: Sendable {
                 return (current, ENOTDIR)
             }
             if errno != ENOENT { return (current, errno) }
-            if mkdir(current, 0o755) != 0, errno != EEXIST { return (current, errno) }
+            if mkdir(current, 0o755) != 0 {
+                if errno == EEXIST { continue }
+                return (current, errno)
+            }
+            created.append(current)
         }
         return nil
+    }
+
+    /// Removes the folders an export made, deepest first, as long as they are empty.
+    static func removeEmpty(_ folders: [String]) {
+        for folder in folders.reversed() where rmdir(folder) != 0 { return }
     }
 
     static func randomSuffix() -> String {

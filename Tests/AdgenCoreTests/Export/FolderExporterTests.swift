@@ -264,6 +264,14 @@ import ZIPFoundation
 
         #expect(try filesUnder(good.directory) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root.path)/export-test") == [delivery.batch.id])
+
+        // Into a new root: not even the campaign's folder is left behind.
+        let fresh = try TemporaryDirectory()
+        defer { fresh.remove() }
+        #expect(throws: ExportError.missingSource) {
+            try FolderExporter(root: "\(fresh.path)/exports").export(delivery)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fresh.path).isEmpty)
     }
 
     @Test("An unknown batch is a clear error")
