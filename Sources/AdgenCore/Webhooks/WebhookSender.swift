@@ -82,6 +82,16 @@ public struct WebhookSender: Sendable {
         } catch {
             return WebhookResponse(outcome: error.isRefusal ? .refused : .failed, error: error.description)
         }
+        let settings = clientConfiguration(for: target, address: address)
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: settings)
+        let response = await post(target, headers: headers, body: body, client: client, progress: progress)
+        try? await client.shutdown()
+        return response
+    }
+
+    /// The HTTP client's settings for one attempt: the host name pinned to `address` (TLS still uses the name),
+    /// no redirects, no retried connection (a refused connection fails at once), the timeout on connect and read.
+    func clientConfiguration(for target: WebhookTarget, address: String) -> HTTPClient.Configuration {
         let timeout = TimeAmount.nanoseconds(configuration.timeout.nanoseconds)
         var settings = HTTPClient.Configuration()
         settings.redirectConfiguration = .disallow
@@ -89,10 +99,7 @@ public struct WebhookSender: Sendable {
         settings.connectionPool.retryConnectionEstablishment = false
         settings.decompression = .disabled
         if !target.isIPLiteral { settings.dnsOverride = [target.host: address] }
-        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: settings)
-        let response = await post(target, headers: headers, body: body, client: client, progress: progress)
-        try? await client.shutdown()
-        return response
+        return settings
     }
 
     func post(

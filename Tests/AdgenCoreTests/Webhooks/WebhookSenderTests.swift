@@ -58,6 +58,18 @@ final class RequestLog: Sendable {
         }
     }
 
+    @Test func theClientIsPinnedToTheVettedAddressWithNoRetriedConnections() throws {
+        let sender = sender(timeout: .seconds(3))
+        let named = try Self.local.check("https://hooks.example.com/in")
+        let settings = sender.clientConfiguration(for: named, address: "93.184.215.14")
+        #expect(settings.dnsOverride == ["hooks.example.com": "93.184.215.14"])
+        #expect(settings.connectionPool.retryConnectionEstablishment == false)
+        #expect(settings.timeout.connect == .seconds(3))
+        #expect(settings.timeout.read == .seconds(3))
+        let literal = try Self.local.check("https://[2606:4700::1]/in")
+        #expect(sender.clientConfiguration(for: literal, address: "2606:4700::1").dnsOverride.isEmpty)
+    }
+
     @Test func a410IsGone() async throws {
         try await withTestHTTPServer({ _ in .text("endpoint deleted", status: 410) }) { server in
             let response = await sender().send(url: server.baseURL, headers: [], body: Self.body)
