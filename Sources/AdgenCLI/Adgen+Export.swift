@@ -52,7 +52,8 @@ extension Adgen {
                     switch target {
                     case .folder(let root):
                         guard record.state == .completed else {
-                            session.say("adgen: batch \(batch) is \(record.state.rawValue); only a completed batch is exported")
+                            session.say(
+                                "adgen: batch \(batch) is \(record.state.rawValue); only a completed batch is exported")
                             throw Exit.badInput
                         }
                         do {
@@ -73,13 +74,13 @@ extension Adgen {
                         do {
                             _ = try sender.configuration.policy.check(url)
                         } catch {
-                            session.say("adgen: --to webhook:\(url): \(error.description)")
+                            session.say("adgen: --to webhook:\(url): \(error)")
                             throw Exit.badInput
                         }
                         do {
                             _ = try WebhookSecret.fromEnvironment(secretEnv, sender.configuration.environment)
                         } catch {
-                            session.say("adgen: --to webhook:\(url): \(error.description)")
+                            session.say("adgen: --to webhook:\(url): \(error)")
                             throw Exit.notConfigured
                         }
                         let endpoint = try await session.store.register(
@@ -112,7 +113,8 @@ extension Adgen {
         static func parse(_ text: String) throws -> Target {
             if text.hasPrefix("folder:"), text.count > 7 { return .folder(String(text.dropFirst(7))) }
             if text.hasPrefix("webhook:"), text.count > 8 { return .webhook(String(text.dropFirst(8))) }
-            throw ValidationError("--to \(text): expected folder:DIR or webhook:URL (e.g. webhook:https://hooks.example.com/adgen)")
+            throw ValidationError(
+                "--to \(text): expected folder:DIR or webhook:URL (e.g. webhook:https://hooks.example.com/adgen)")
         }
     }
 

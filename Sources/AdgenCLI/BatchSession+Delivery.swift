@@ -32,14 +32,14 @@ extension BatchSession {
             do {
                 _ = try delivery.configuration.policy.check(url)
             } catch {
-                say("adgen: \(campaign.file): export webhook: \(error.description)")
+                say("adgen: \(campaign.file): export webhook: \(error)")
                 throw Exit.badInput
             }
             let name = secretEnv ?? Self.defaultSecretEnv
             do {
                 _ = try WebhookSecret.fromEnvironment(name, delivery.configuration.environment)
             } catch {
-                say("adgen: \(campaign.file): export webhook \(url): \(error.description)")
+                say("adgen: \(campaign.file): export webhook \(url): \(error)")
                 throw Exit.notConfigured
             }
         }
@@ -94,7 +94,12 @@ extension BatchSession {
         var unwritable = false
         for folder in folders {
             do {
-                let loaded = try await delivery ?? DeliveryBatch.load(batch: batch.id, from: store)
+                let loaded: DeliveryBatch
+                if let delivery {
+                    loaded = delivery
+                } else {
+                    loaded = try await DeliveryBatch.load(batch: batch.id, from: store)
+                }
                 delivery = loaded
                 let export = try FolderExporter(root: folder).export(loaded)
                 exported.append(export)
@@ -109,7 +114,12 @@ extension BatchSession {
             let sender = self.delivery
             try await sender.announceCreatives(batch: batch.id, campaign: campaign)
             if batch.state.isFinished {
-                let loaded = try await delivery ?? DeliveryBatch.load(batch: batch.id, from: store)
+                let loaded: DeliveryBatch
+                if let delivery {
+                    loaded = delivery
+                } else {
+                    loaded = try await DeliveryBatch.load(batch: batch.id, from: store)
+                }
                 try await sender.announceBatch(
                     batch, manifest: Manifest(loaded),
                     manifestPath: exported.first.map { "\($0.directory)/manifest.json" },

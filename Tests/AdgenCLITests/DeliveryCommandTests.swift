@@ -11,8 +11,7 @@ import Testing
     static let newSecret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
 
     /// 2 audiences × 2 headlines × {warm|cool} at 2 sizes: 16 creatives.
-    static func campaign(webhook: String?, secretEnv: String = "HOOK_SECRET", folder: String? = "delivered") -> String
-    {
+    static func campaign(webhook: String?, secretEnv: String = "HOOK_SECRET", folder: String? = "delivered") -> String {
         var text = """
             campaign: hooky
             brand: { name: Acme, colors: ["#FF5A1F", "#1F2937"] }
@@ -65,14 +64,17 @@ import Testing
             (try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])?["id"] as? String)
 
         let requests = try receiver.requests()
-        #expect(requests.allSatisfy(\.verified), "every request verifies with the new secret alone")
+        #expect(requests.filter { !$0.verified }.isEmpty, "every request verifies with the new secret alone")
         let failures = requests.filter { $0.status >= 300 }
         #expect(failures.count == 12, "the receiver failed the first 12")
         #expect(Set(failures.map(\.status)) == [500, 429])
         let delivered = requests.filter { (200..<300).contains($0.status) }
-        let types = Dictionary(grouping: Set(delivered.compactMap(\.id)).sorted(), by: { id in
-            delivered.first { $0.id == id }?.type ?? ""
-        }).mapValues(\.count)
+        let types = Dictionary(
+            grouping: Set(delivered.compactMap(\.id)).sorted(),
+            by: { id in
+                delivered.first { $0.id == id }?.type ?? ""
+            }
+        ).mapValues(\.count)
         #expect(types["creative.completed"] == 16)
         #expect(types["batch.completed"] == 1)
         #expect(types["export.ready"] == 1)
@@ -154,16 +156,18 @@ import Testing
         #expect(run.status == 0, "\(run.standardError)")
         let batch = try #require(
             (try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])?["id"] as? String)
+        // Up to `concurrency` (8) requests may be in flight when the first 410 comes back; none starts after.
         let requests = try receiver.requests()
-        #expect(requests.filter { $0.status == 410 }.count == 1, "after the first 410, nothing more is sent")
+        #expect(requests.allSatisfy { $0.status == 410 } && (1...8).contains(requests.count), "\(requests)")
+        #expect(!requests.contains { $0.type == "batch.completed" })
         let messages = try await Self.deliveries(batch, in: folder.path)
-        #expect(messages.filter { $0["state"] as? String == "delivered" }.isEmpty)
-        #expect(messages.filter { $0["state"] as? String == "skipped" }.count == messages.count - 1)
+        #expect(messages.allSatisfy { $0["state"] as? String == "skipped" }, "\(messages)")
         let text = try await AdgenProcess.run(["deliveries", batch, "--store", "s/adgen.sqlite"], in: folder.path)
         #expect(text.standardOutput.contains("disabled"), "\(text.standardOutput)")
     }
 
-    @Test("kill -9 while events are going out, then `adgen deliveries --send`: every event arrives, none under a new id")
+    @Test(
+        "kill -9 while events are going out, then `adgen deliveries --send`: every event arrives, none under a new id")
     func crashWhileDelivering() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
@@ -196,7 +200,7 @@ import Testing
         #expect(send.status == 0, "\(send.standardError)")
 
         let requests = try receiver.requests()
-        #expect(requests.allSatisfy(\.verified))
+        #expect(requests.filter { !$0.verified }.isEmpty)
         let delivered = requests.filter { $0.status == 200 }
         let ids = Set(delivered.compactMap(\.id))
         #expect(delivered.filter { $0.type == "creative.completed" }.map(\.id).uniqued.count == 16)

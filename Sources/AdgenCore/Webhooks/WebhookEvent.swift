@@ -103,7 +103,7 @@ public enum WebhookEvent {
                 id: creative.id, variantId: creative.variant.id, sizeId: creative.sizeID, platform: size?.platform,
                 width: size?.width, height: size?.height, state: creative.state.rawValue,
                 file: made ? creative.file : nil, bytes: creative.bytes, sha256: creative.sha256,
-                format: creative.format, score: creative.scorecard.map { ($0.total * 10).rounded() / 10 },
+                format: creative.format, score: creative.scorecard?.total,
                 tags: creative.scorecard?.tags,
                 axes: Dictionary(creative.variant.axes.map { ($0[0], $0[1]) }, uniquingKeysWith: { first, _ in first }),
                 seed: creative.variant.seed, prompt: creative.variant.prompt,

@@ -90,7 +90,7 @@ func filesUnder(_ folder: String) throws -> [String: [UInt8]] {
     let walker = try #require(FileManager.default.enumerator(atPath: folder))
     for case let relative as String in walker {
         var isFolder: ObjCBool = false
-        FileManager.default.fileExists(atPath: "\(folder)/\(relative)", isDirectory: &isFolder)
+        _ = FileManager.default.fileExists(atPath: "\(folder)/\(relative)", isDirectory: &isFolder)
         if !isFolder.boolValue {
             result[relative] = [UInt8](try #require(FileManager.default.contents(atPath: "\(folder)/\(relative)")))
         }

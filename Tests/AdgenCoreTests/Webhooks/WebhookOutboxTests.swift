@@ -18,14 +18,18 @@ import Testing
             batch: Self.batch,
             [
                 .init(url: "https://a.example/hook", secretEnv: "A_SECRET", events: [], origin: .campaign),
-                .init(url: "https://b.example/hook", secretEnv: "B_SECRET", events: ["batch.completed"], origin: .campaign),
+                .init(
+                    url: "https://b.example/hook", secretEnv: "B_SECRET", events: ["batch.completed"], origin: .campaign
+                ),
             ], now: t0)
         let jobs = try await store.claim(batch: Self.batch, owner: "me", limit: 2, now: t0, leaseUntil: t0 + 60)
         let creatives = try await store.creatives(job: jobs[0].id)
         _ = try await store.complete(
             job: jobs[0].id, owner: "me",
             creatives: creatives.map {
-                CreativeResult(id: $0.id, state: .succeeded, file: "\($0.sizeID)/\($0.id).jpg", bytes: 10, sha256: String(repeating: "a", count: 64), format: "jpeg")
+                CreativeResult(
+                    id: $0.id, state: .succeeded, file: "\($0.sizeID)/\($0.id).jpg", bytes: 10,
+                    sha256: String(repeating: "a", count: 64), format: "jpeg")
             }, now: t0)
         try await store.fail(job: jobs[1].id, owner: "me", reason: "content policy: refused", now: t0)
         return (store, endpoints)
@@ -67,7 +71,10 @@ import Testing
         let first = try await store.claimMessages(
             batch: Self.batch, owner: "p1", limit: 10, now: Self.t0, leaseUntil: Self.t0 + 60)
         #expect(first.map(\.id) == ["msg_1"])
-        #expect(try await store.claimMessages(batch: nil, owner: "p2", limit: 10, now: Self.t0 + 1, leaseUntil: Self.t0 + 61).isEmpty)
+        #expect(
+            try await store.claimMessages(
+                batch: nil, owner: "p2", limit: 10, now: Self.t0 + 1, leaseUntil: Self.t0 + 61
+            ).isEmpty)
         #expect(try await store.nextDelivery(batch: Self.batch) == Self.t0 + 60)
         #expect(try await store.messageLeaseOwners(batch: Self.batch) == ["p1"])
         try await store.releaseMessages(owner: "p1")
@@ -81,7 +88,10 @@ import Testing
                 outcome: "failed", error: "HTTP 500", responseExcerpt: "oops"),
             state: .pending, nextAttemptAt: Self.t0 + 6)
         #expect(try await store.nextDelivery(batch: Self.batch) == Self.t0 + 6)
-        #expect(try await store.claimMessages(batch: Self.batch, owner: "p2", limit: 10, now: Self.t0 + 5, leaseUntil: Self.t0 + 65).isEmpty)
+        #expect(
+            try await store.claimMessages(
+                batch: Self.batch, owner: "p2", limit: 10, now: Self.t0 + 5, leaseUntil: Self.t0 + 65
+            ).isEmpty)
         let third = try await store.claimMessages(
             batch: Self.batch, owner: "p2", limit: 10, now: Self.t0 + 6, leaseUntil: Self.t0 + 66)
         #expect(third.first?.attempts == 1 && third.first?.payload == [123, 125], "the same bytes, the same id")
@@ -96,7 +106,10 @@ import Testing
             directory: "/tmp")
         try await delivery.announceCreatives(batch: Self.batch, campaign: campaign, now: Self.t0)
         try await store.disable(endpoint: endpoints[0].id, reason: "410 Gone", now: Self.t0)
-        #expect(try await store.messages(batch: Self.batch).allSatisfy { $0.state == .skipped && $0.lastError == "410 Gone" })
+        #expect(
+            try await store.messages(batch: Self.batch).allSatisfy {
+                $0.state == .skipped && $0.lastError == "410 Gone"
+            })
         #expect(try await store.endpoints(batch: Self.batch)[0].disabledReason == "410 Gone")
         #expect(try await store.endpoints(batch: Self.batch)[0].wants(.creativeCompleted) == false)
         #expect(try await store.nextDelivery(batch: Self.batch) == nil)
@@ -115,7 +128,8 @@ import Testing
         try await store.setState(batch: Self.batch, .completed, reason: nil, now: Self.t0)
         let batch = try #require(try await store.batch(id: Self.batch))
         payloads.append(
-            try WebhookEvent.batchCompleted(batch, manifest: ["manifest_version": 1], manifestPath: nil, dropped: 0, at: Self.t0))
+            try WebhookEvent.batchCompleted(
+                batch, manifest: ["manifest_version": 1], manifestPath: nil, dropped: 0, at: Self.t0))
         payloads.append(
             try WebhookEvent.exportReady(
                 batch: batch, path: "/srv/out/demo/b_1", files: 9, bytes: 1234,
