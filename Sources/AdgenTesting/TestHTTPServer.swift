@@ -102,16 +102,24 @@ public struct TestHTTPServer: Sendable {
         return TestHTTPServer(port: bound, channel: channel, handler: handler)
     }
 
-    /// Serves connections until the calling task is cancelled, then closes the socket.
+    /// Serves connections until the listening socket is closed (`close()`), then stops serving the connections still
+    /// open. Every accepted connection is taken from the socket's queue, so none is dropped unconsumed (which NIO
+    /// treats as a fatal error: "Deinited NIOAsyncWriter without calling finish()").
     public func run() async throws {
         let handler = self.handler
-        try await channel.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
+        try await withThrowingDiscardingTaskGroup { group in
+            try await channel.executeThenClose { inbound in
                 for try await connection in inbound {
                     group.addTask { await Self.serve(connection, handler: handler) }
                 }
             }
+            group.cancelAll()
         }
+    }
+
+    /// Closes the listening socket: `run()` serves what was accepted, then returns.
+    public func close() async {
+        try? await channel.channel.close()
     }
 
     static func serve(_ connection: Connection, handler: Handler) async {
@@ -165,10 +173,19 @@ public func withTestHTTPServer<T: Sendable>(
     let server = try await TestHTTPServer.bind(handler: handler)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
+            // Not cancelled: it ends when the socket is closed, so its queue of accepted connections is drained.
             try await server.run()
             return nil
         }
-        defer { group.cancelAll() }
-        return try await body(server)
+        do {
+            let result = try await body(server)
+            await server.close()
+            try await group.waitForAll()
+            return result
+        } catch {
+            await server.close()
+            try? await group.waitForAll()
+            throw error
+        }
     }
 }
