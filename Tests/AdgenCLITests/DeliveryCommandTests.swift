@@ -51,47 +51,48 @@ import Testing
     func everyEventArrives() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let receiver = try await StandardWebhooksReceiver(
-            arguments: ["--secret", Self.newSecret, "--fail-first", "12"], in: folder.path)
-        defer { receiver.stop() }
-        try folder.write("c.yaml", Self.campaign(webhook: receiver.url))
-        try folder.write("adgen.yaml", Self.configuration)
-        let run = try await AdgenProcess.run(
-            ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path,
-            environment: Self.allowLocal.merging(["HOOK_SECRET": "\(Self.oldSecret) \(Self.newSecret)"]) { $1 })
-        #expect(run.status == 0, "\(run.standardError)")
-        let batch = try #require(
-            (try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])?["id"] as? String)
+        try await StandardWebhooksReceiver.with(["--secret", Self.newSecret, "--fail-first", "12"], in: folder.path) {
+            receiver in
+            try folder.write("c.yaml", Self.campaign(webhook: receiver.url))
+            try folder.write("adgen.yaml", Self.configuration)
+            let run = try await AdgenProcess.run(
+                ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path,
+                environment: Self.allowLocal.merging(["HOOK_SECRET": "\(Self.oldSecret) \(Self.newSecret)"]) { $1 })
+            #expect(run.status == 0, "\(run.standardError)")
+            let batch = try #require(
+                (try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])?["id"]
+                    as? String)
 
-        let requests = try receiver.requests()
-        #expect(requests.filter { !$0.verified }.isEmpty, "every request verifies with the new secret alone")
-        let failures = requests.filter { $0.status >= 300 }
-        #expect(failures.count == 12, "the receiver failed the first 12")
-        #expect(Set(failures.map(\.status)) == [500, 429])
-        let delivered = requests.filter { (200..<300).contains($0.status) }
-        let types = Dictionary(
-            grouping: Set(delivered.compactMap(\.id)).sorted(),
-            by: { id in
-                delivered.first { $0.id == id }?.type ?? ""
-            }
-        ).mapValues(\.count)
-        #expect(types["creative.completed"] == 16)
-        #expect(types["batch.completed"] == 1)
-        #expect(types["export.ready"] == 1)
-        #expect(
-            Set(failures.compactMap(\.id)).isSubset(of: Set(delivered.compactMap(\.id))),
-            "a failed message is delivered later under the same webhook-id")
+            let requests = try receiver.requests()
+            #expect(requests.filter { !$0.verified }.isEmpty, "every request verifies with the new secret alone")
+            let failures = requests.filter { $0.status >= 300 }
+            #expect(failures.count == 12, "the receiver failed the first 12")
+            #expect(Set(failures.map(\.status)) == [500, 429])
+            let delivered = requests.filter { (200..<300).contains($0.status) }
+            let types = Dictionary(
+                grouping: Set(delivered.compactMap(\.id)).sorted(),
+                by: { id in
+                    delivered.first { $0.id == id }?.type ?? ""
+                }
+            ).mapValues(\.count)
+            #expect(types["creative.completed"] == 16)
+            #expect(types["batch.completed"] == 1)
+            #expect(types["export.ready"] == 1)
+            #expect(
+                Set(failures.compactMap(\.id)).isSubset(of: Set(delivered.compactMap(\.id))),
+                "a failed message is delivered later under the same webhook-id")
 
-        let messages = try await Self.deliveries(batch, in: folder.path)
-        #expect(messages.count == 18)
-        #expect(messages.allSatisfy { $0["state"] as? String == "delivered" })
-        #expect(Set(messages.compactMap { $0["id"] as? String }) == Set(delivered.compactMap(\.id)))
-        let retried = messages.filter { ($0["attempts"] as? [Any])?.count ?? 0 > 1 }
-        #expect(!retried.isEmpty, "the delivery log shows the failed attempts")
+            let messages = try await Self.deliveries(batch, in: folder.path)
+            #expect(messages.count == 18)
+            #expect(messages.allSatisfy { $0["state"] as? String == "delivered" })
+            #expect(Set(messages.compactMap { $0["id"] as? String }) == Set(delivered.compactMap(\.id)))
+            let retried = messages.filter { ($0["attempts"] as? [Any])?.count ?? 0 > 1 }
+            #expect(!retried.isEmpty, "the delivery log shows the failed attempts")
 
-        // The folder export the campaign asked for, and its manifest.
-        let manifest = "\(folder.path)/delivered/hooky/\(batch)/manifest.json"
-        #expect(FileManager.default.fileExists(atPath: manifest))
+            // The folder export the campaign asked for, and its manifest.
+            let manifest = "\(folder.path)/delivered/hooky/\(batch)/manifest.json"
+            #expect(FileManager.default.fileExists(atPath: manifest))
+        }
     }
 
     @Test("A missing or malformed secret, or an http/private URL without the operator's override, stops before the run")
@@ -145,25 +146,30 @@ import Testing
     func goneDisablesTheEndpoint() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let receiver = try await StandardWebhooksReceiver(
-            arguments: ["--secret", Self.newSecret, "--status-for", "creative.completed=410"], in: folder.path)
-        defer { receiver.stop() }
-        try folder.write("c.yaml", Self.campaign(webhook: receiver.url, folder: nil))
-        try folder.write("adgen.yaml", Self.configuration)
-        let run = try await AdgenProcess.run(
-            ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path,
-            environment: Self.allowLocal.merging(["HOOK_SECRET": Self.newSecret]) { $1 })
-        #expect(run.status == 0, "\(run.standardError)")
-        let batch = try #require(
-            (try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])?["id"] as? String)
-        // Up to `concurrency` (8) requests may be in flight when the first 410 comes back; none starts after.
-        let requests = try receiver.requests()
-        #expect(requests.allSatisfy { $0.status == 410 } && (1...8).contains(requests.count), "\(requests)")
-        #expect(!requests.contains { $0.type == "batch.completed" })
-        let messages = try await Self.deliveries(batch, in: folder.path)
-        #expect(messages.allSatisfy { $0["state"] as? String == "skipped" }, "\(messages)")
-        let text = try await AdgenProcess.run(["deliveries", batch, "--store", "s/adgen.sqlite"], in: folder.path)
-        #expect(text.standardOutput.contains("disabled"), "\(text.standardOutput)")
+        try await StandardWebhooksReceiver.with(
+            [
+                "--secret", Self.newSecret, "--status-for", "creative.completed=410", "--status-for",
+                "batch.completed=410",
+            ], in: folder.path
+        ) { receiver in
+            try folder.write("c.yaml", Self.campaign(webhook: receiver.url, folder: nil))
+            try folder.write("adgen.yaml", Self.configuration)
+            let run = try await AdgenProcess.run(
+                ["run", "c.yaml", "--store", "s/adgen.sqlite", "--json"], in: folder.path,
+                environment: Self.allowLocal.merging(["HOOK_SECRET": Self.newSecret]) { $1 })
+            #expect(run.status == 0, "\(run.standardError)")
+            let batch = try #require(
+                (try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])?["id"]
+                    as? String)
+            // Up to `concurrency` (8) requests may be in flight when the first 410 comes back; none starts after.
+            let requests = try receiver.requests()
+            #expect(requests.allSatisfy { $0.status == 410 } && (1...8).contains(requests.count), "\(requests)")
+            #expect(!requests.contains { $0.type == "batch.completed" })
+            let messages = try await Self.deliveries(batch, in: folder.path)
+            #expect(messages.allSatisfy { $0["state"] as? String == "skipped" }, "\(messages)")
+            let text = try await AdgenProcess.run(["deliveries", batch, "--store", "s/adgen.sqlite"], in: folder.path)
+            #expect(text.standardOutput.contains("disabled"), "\(text.standardOutput)")
+        }
     }
 
     @Test(
@@ -171,45 +177,46 @@ import Testing
     func crashWhileDelivering() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let receiver = try await StandardWebhooksReceiver(
-            arguments: ["--secret", Self.newSecret, "--slow", "1"], in: folder.path)
-        defer { receiver.stop() }
-        try folder.write("c.yaml", Self.campaign(webhook: receiver.url, folder: nil))
-        try folder.write("adgen.yaml", Self.configuration)
-        let environment = Self.allowLocal.merging(["HOOK_SECRET": Self.newSecret]) { $1 }
-        let process = Process()
-        process.executableURL = AdgenProcess.executable
-        process.arguments = ["run", "c.yaml", "--store", "s/adgen.sqlite"]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        _ = try await receiver.wait(timeout: .seconds(120)) { $0.filter { $0.status == 200 }.count >= 3 }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        let before = Set(try receiver.requests().compactMap(\.id))
+        try await StandardWebhooksReceiver.with(["--secret", Self.newSecret, "--slow", "1"], in: folder.path) {
+            receiver in
+            try folder.write("c.yaml", Self.campaign(webhook: receiver.url, folder: nil))
+            try folder.write("adgen.yaml", Self.configuration)
+            let environment = Self.allowLocal.merging(["HOOK_SECRET": Self.newSecret]) { $1 }
+            let process = Process()
+            process.executableURL = AdgenProcess.executable
+            process.arguments = ["run", "c.yaml", "--store", "s/adgen.sqlite"]
+            process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            _ = try await receiver.wait(timeout: .seconds(120)) { $0.filter { $0.status == 200 }.count >= 3 }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let before = Set(try receiver.requests().compactMap(\.id))
 
-        let store = try SQLiteJobStore(path: "\(folder.path)/s/adgen.sqlite")
-        let batch = try #require(try await store.batches(limit: 1).first)
-        let resume = try await AdgenProcess.run(
-            ["resume", batch.id, "--store", "s/adgen.sqlite"], in: folder.path, environment: environment)
-        #expect(resume.status == 0, "\(resume.standardError)")
-        let send = try await AdgenProcess.run(
-            ["deliveries", batch.id, "--send", "--store", "s/adgen.sqlite"], in: folder.path, environment: environment)
-        #expect(send.status == 0, "\(send.standardError)")
+            let store = try SQLiteJobStore(path: "\(folder.path)/s/adgen.sqlite")
+            let batch = try #require(try await store.batches(limit: 1).first)
+            let resume = try await AdgenProcess.run(
+                ["resume", batch.id, "--store", "s/adgen.sqlite"], in: folder.path, environment: environment)
+            #expect(resume.status == 0, "\(resume.standardError)")
+            let send = try await AdgenProcess.run(
+                ["deliveries", batch.id, "--send", "--store", "s/adgen.sqlite"], in: folder.path,
+                environment: environment)
+            #expect(send.status == 0, "\(send.standardError)")
 
-        let requests = try receiver.requests()
-        #expect(requests.filter { !$0.verified }.isEmpty)
-        let delivered = requests.filter { $0.status == 200 }
-        let ids = Set(delivered.compactMap(\.id))
-        #expect(delivered.filter { $0.type == "creative.completed" }.map(\.id).uniqued.count == 16)
-        #expect(delivered.contains { $0.type == "batch.completed" })
-        #expect(before.isSubset(of: ids))
-        let messages = try await store.messages(batch: batch.id)
-        #expect(messages.count == 17)
-        #expect(Set(messages.map(\.id)) == ids, "no event was sent under a second id")
-        #expect(messages.allSatisfy { $0.state == .delivered })
+            let requests = try receiver.requests()
+            #expect(requests.filter { !$0.verified }.isEmpty)
+            let delivered = requests.filter { $0.status == 200 }
+            let ids = Set(delivered.compactMap(\.id))
+            #expect(delivered.filter { $0.type == "creative.completed" }.map(\.id).uniqued.count == 16)
+            #expect(delivered.contains { $0.type == "batch.completed" })
+            #expect(before.isSubset(of: ids))
+            let messages = try await store.messages(batch: batch.id)
+            #expect(messages.count == 17)
+            #expect(Set(messages.map(\.id)) == ids, "no event was sent under a second id")
+            #expect(messages.allSatisfy { $0.state == .delivered })
+        }
     }
 }
 

@@ -152,23 +152,32 @@ public struct WebhookDelivery: Sendable {
                     uniqueKeysWithValues: try await store.endpoints(batch: message.batchID).map { ($0.id, $0) })
             }
             let known = endpoints
-            try await withThrowingTaskGroup(of: WebhookMessage.State?.self) { group in
+            try await withThrowingTaskGroup(of: (WebhookMessage.State?, Int64).self) { group in
                 var next = messages.makeIterator()
+                // An endpoint that answered 410 in this round gets nothing more (its messages are skipped already).
+                var gone = Set<Int64>()
                 func add() -> Bool {
-                    guard let message = next.next() else { return false }
-                    group.addTask {
-                        guard let endpoint = known[message.batchID]?[message.endpointID] else { return nil }
-                        return try await send(message, to: endpoint)
+                    while let message = next.next() {
+                        guard !gone.contains(message.endpointID) else { continue }
+                        group.addTask {
+                            guard let endpoint = known[message.batchID]?[message.endpointID] else {
+                                return (nil, message.endpointID)
+                            }
+                            return (try await send(message, to: endpoint), message.endpointID)
+                        }
+                        return true
                     }
-                    return true
+                    return false
                 }
                 for _ in 0..<configuration.concurrency where !add() { break }
-                while let state = try await group.next() {
+                while let (state, endpoint) = try await group.next() {
                     switch state {
                     case .delivered: tally.delivered += 1
                     case .pending: tally.retrying += 1
                     case .failed: tally.failed += 1
-                    case .skipped: tally.disabled += 1
+                    case .skipped:
+                        tally.disabled += 1
+                        gone.insert(endpoint)
                     case nil: break
                     }
                     _ = add()
