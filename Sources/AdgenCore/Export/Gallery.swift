@@ -89,6 +89,8 @@ struct Gallery: Sendable {
         form{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:16px 0;padding:12px;background:#fff;border:1px solid var(--line);border-radius:8px}
         label{display:inline-flex;gap:6px;align-items:center}
         select,input{font:inherit}
+        select{max-width:18em}
+        #f-axes{display:contents}
         main{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:16px}
         figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px;cursor:pointer}
         figure:hover,figure:focus{outline:2px solid #2563eb}
