@@ -53,4 +53,31 @@ struct AdgenConfigurationTests {
             #expect(!messages.joined().contains("sk-123"), "a secret is never echoed")
         }
     }
+
+    @Test("webhooks: sets the retry schedule, the maximum age and the wait; a bad value is an error at its place")
+    func webhooks() throws {
+        let settings = try Self.load(
+            """
+            webhooks: { retry_schedule_s: [0, 0.5, 30], max_age_s: 3600, wait_s: 5, allow_private: true }
+            """
+        ).webhooks
+        #expect(settings.retrySchedule == [0, 0.5, 30])
+        #expect(settings.maxAgeSeconds == 3600 && settings.waitSeconds == 5)
+        #expect(settings.allowPrivate && !settings.allowInsecure)
+        do {
+            _ = try Self.load(
+                """
+                webhooks:
+                  retry_schedule_s: []
+                  max_age_s: -1
+                  wait: 3
+                """)
+            Issue.record("the configuration should not load")
+        } catch let error as CampaignError {
+            let messages = error.diagnostics.map(\.description)
+            #expect(messages.contains { $0.contains(":2:") && $0.contains("at least one delay") })
+            #expect(messages.contains { $0.contains(":3:") && $0.contains("max_age_s") })
+            #expect(messages.contains { $0.contains(":4:") && $0.contains("wait_s") }, "\(messages)")
+        }
+    }
 }
