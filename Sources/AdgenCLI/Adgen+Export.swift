@@ -12,7 +12,8 @@ extension Adgen {
                 webhook:URL sends every creative's event and batch.completed to URL, signed with the secret in \
                 --secret-env (default ADGEN_WEBHOOK_SECRET), retried from the store's outbox. Exit codes: 0 done; \
                 65 bad target; 69 store unavailable; 73 a folder could not be written; 75 deliveries still \
-                retrying when --wait ran out (`adgen deliveries BATCH --send` continues); 78 secret missing.
+                retrying when --wait ran out (`adgen deliveries BATCH --send` continues); 3 some were given up or \
+                the receiver answered 410 (`adgen deliveries BATCH` says why); 78 secret missing.
                 """)
 
         @Argument(help: "The batch id.")
@@ -47,7 +48,8 @@ extension Adgen {
                 }
                 let sender = session.delivery
                 var unwritable = false
-                var pending = 0
+                // Endpoints this command sends to: its exit code is about them, not the campaign's own webhooks.
+                var registered = Set<Int64>()
                 for target in parsed {
                     switch target {
                     case .folder(let root):
@@ -74,13 +76,13 @@ extension Adgen {
                         do {
                             _ = try sender.configuration.policy.check(url)
                         } catch {
-                            session.say("adgen: --to webhook:\(url): \(error)")
+                            session.say("adgen: --to webhook:\(WebhookURLPolicy.redacted(url)): \(error)")
                             throw Exit.badInput
                         }
                         do {
                             _ = try WebhookSecret.fromEnvironment(secretEnv, sender.configuration.environment)
                         } catch {
-                            session.say("adgen: --to webhook:\(url): \(error)")
+                            session.say("adgen: --to webhook:\(WebhookURLPolicy.redacted(url)): \(error)")
                             throw Exit.notConfigured
                         }
                         let endpoint = try await session.store.register(
@@ -88,6 +90,7 @@ extension Adgen {
                             [.init(url: url, secretEnv: secretEnv, events: eventList, origin: .export)], now: Date()
                         ).first { $0.url == url && $0.origin == .export }
                         guard let endpoint else { continue }
+                        registered.insert(endpoint.id)
                         let delivery = try await DeliveryBatch.load(batch: batch, from: session.store)
                         try await sender.replay(
                             record, to: endpoint, campaign: delivery.campaign, manifest: Manifest(delivery),
@@ -98,10 +101,11 @@ extension Adgen {
                     var waiting = session
                     waiting.waitOverride = wait
                     try await waiting.drain(batch, sender)
-                    pending = try await session.store.messages(batch: batch).filter { $0.state == .pending }.count
                 }
+                let mine = try await session.store.messages(batch: batch).filter { registered.contains($0.endpointID) }
                 if unwritable { throw Exit.cannotCreate }
-                if pending > 0 { throw Exit.tryAgain }
+                if mine.contains(where: { $0.state == .pending }) { throw Exit.tryAgain }
+                if mine.contains(where: { $0.state == .failed || $0.state == .skipped }) { throw Exit.someFailed }
             }
         }
 
@@ -162,7 +166,11 @@ extension Adgen {
                     output.writeLine(
                         try BatchSession.json(
                             DeliveryLog(
-                                endpoints: endpoints,
+                                endpoints: endpoints.map { endpoint in
+                                    var endpoint = endpoint
+                                    endpoint.url = WebhookURLPolicy.redacted(endpoint.url)
+                                    return endpoint
+                                },
                                 messages: messages.map { .init(message: $0, attempts: attempts[$0.id] ?? []) })))
                 } else {
                     for line in Self.describe(endpoints: endpoints, messages: messages, attempts: attempts) {
@@ -210,7 +218,9 @@ extension Adgen {
             for endpoint in endpoints {
                 let own = messages.filter { $0.endpointID == endpoint.id }
                 let counts = Dictionary(grouping: own, by: \.state).mapValues(\.count)
-                var line = "\(endpoint.url) (\(endpoint.origin.rawValue), secret $\(endpoint.secretEnv))"
+                var line =
+                    "\(WebhookURLPolicy.redacted(endpoint.url)) (\(endpoint.origin.rawValue), "
+                    + "secret $\(endpoint.secretEnv))"
                 if let reason = endpoint.disabledReason { line += " · disabled: \(reason)" }
                 lines.append(line)
                 lines.append(

@@ -39,7 +39,7 @@ extension BatchSession {
             do {
                 _ = try WebhookSecret.fromEnvironment(name, delivery.configuration.environment)
             } catch {
-                say("adgen: \(campaign.file): export webhook \(url): \(error)")
+                say("adgen: \(campaign.file): export webhook \(WebhookURLPolicy.redacted(url)): \(error)")
                 throw Exit.notConfigured
             }
         }

@@ -169,6 +169,25 @@ import Testing
             #expect(messages.allSatisfy { $0["state"] as? String == "skipped" }, "\(messages)")
             let text = try await AdgenProcess.run(["deliveries", batch, "--store", "s/adgen.sqlite"], in: folder.path)
             #expect(text.standardOutput.contains("disabled"), "\(text.standardOutput)")
+
+            // Sending again to another receiver with `adgen export`: every event, to it alone.
+            try await StandardWebhooksReceiver.with(["--secret", Self.newSecret], in: folder.path) { healthy in
+                let export = try await AdgenProcess.run(
+                    ["export", batch, "--to", "webhook:\(healthy.url)", "--store", "s/adgen.sqlite"],
+                    in: folder.path, environment: Self.allowLocal.merging(["HOOK_SECRET": Self.newSecret]) { $1 })
+                #expect(export.status == 78, "--secret-env defaults to ADGEN_WEBHOOK_SECRET, which is not set")
+                let again = try await AdgenProcess.run(
+                    [
+                        "export", batch, "--to", "webhook:\(healthy.url)", "--secret-env", "HOOK_SECRET", "--store",
+                        "s/adgen.sqlite",
+                    ], in: folder.path, environment: Self.allowLocal.merging(["HOOK_SECRET": Self.newSecret]) { $1 })
+                #expect(again.status == 0, "\(again.standardError)")
+                let received = try healthy.requests()
+                #expect(received.filter { !$0.verified }.isEmpty)
+                #expect(received.filter { $0.type == "creative.completed" && $0.status == 200 }.count == 16)
+                #expect(received.filter { $0.type == "batch.completed" && $0.status == 200 }.count == 1)
+            }
+            #expect(try receiver.requests().count == requests.count, "the disabled endpoint got nothing more")
         }
     }
 

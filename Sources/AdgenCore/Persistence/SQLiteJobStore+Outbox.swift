@@ -35,6 +35,7 @@ extension SQLiteJobStore: WebhookOutbox {
                 );
                 CREATE INDEX webhook_message_due ON webhook_message (state, next_attempt_at);
                 CREATE INDEX webhook_message_batch ON webhook_message (batch_id, seq);
+                CREATE INDEX webhook_message_seq ON webhook_message (seq);
                 CREATE TABLE webhook_attempt (
                     id INTEGER PRIMARY KEY,
                     message_id TEXT NOT NULL REFERENCES webhook_message(id) ON DELETE CASCADE,
@@ -62,8 +63,11 @@ extension SQLiteJobStore: WebhookOutbox {
             for (endpoint, events) in encoded {
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO webhook_endpoint (batch_id, url, secret_env, events, origin, created_at)
+                        INSERT INTO webhook_endpoint (batch_id, url, secret_env, events, origin, created_at)
                         VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (batch_id, url, origin) DO UPDATE SET
+                            secret_env = excluded.secret_env, events = excluded.events,
+                            disabled_reason = CASE WHEN excluded.origin = 'export' THEN NULL ELSE disabled_reason END
                         """,
                     arguments: [
                         batch, endpoint.url, endpoint.secretEnv, events, endpoint.origin.rawValue,
@@ -115,21 +119,26 @@ extension SQLiteJobStore: WebhookOutbox {
     }
 
     public func enqueue(
-        _ messages: [WebhookMessage], announcing creatives: [String], batch: String, announcingBatch: Bool
+        _ messages: [WebhookMessage], announcing creatives: [String], batch: String, announcingBatch: Bool,
+        reviving: Bool
     ) async throws {
         try await writer.write { db in
-            var seq = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM webhook_message") ?? 0
+            var seq = try Int64.fetchOne(db, sql: "SELECT seq FROM webhook_message ORDER BY seq DESC LIMIT 1") ?? 0
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT OR IGNORE INTO webhook_message
+                    INSERT INTO webhook_message
                         (id, endpoint_id, batch_id, type, payload, state, attempts, created_at, next_attempt_at, seq)
                     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET
+                        state = 'pending', created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at,
+                        last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
+                    WHERE ? AND state IN ('failed', 'skipped')
                     """)
             for message in messages {
                 seq += 1
                 try insert.execute(arguments: [
                     message.id, message.endpointID, message.batchID, message.type.rawValue, Data(message.payload),
-                    message.createdAt.timeIntervalSince1970, message.nextAttemptAt.timeIntervalSince1970, seq,
+                    message.createdAt.timeIntervalSince1970, message.nextAttemptAt.timeIntervalSince1970, seq, reviving,
                 ])
             }
             let mark = try db.cachedStatement(sql: "UPDATE creative SET announced = 1 WHERE batch_id = ? AND id = ?")

@@ -69,7 +69,7 @@ public struct WebhookDelivery: Sendable {
                 }
             }
             try await store.enqueue(
-                messages, announcing: creatives.map(\.id), batch: batch, announcingBatch: false)
+                messages, announcing: creatives.map(\.id), batch: batch, announcingBatch: false, reviving: false)
             announced += creatives.count
         }
     }
@@ -87,7 +87,7 @@ public struct WebhookDelivery: Sendable {
                 id: WebhookMessage.id(endpoint: $0.id, type: .batchCompleted, subject: batch.id), endpointID: $0.id,
                 batchID: batch.id, type: .batchCompleted, payload: payload, now: now)
         }
-        try await store.enqueue(messages, announcing: [], batch: batch.id, announcingBatch: true)
+        try await store.enqueue(messages, announcing: [], batch: batch.id, announcingBatch: true, reviving: false)
     }
 
     /// Adds an `export.ready` message for every subscribed endpoint. The same export (path and manifest) is
@@ -102,16 +102,20 @@ public struct WebhookDelivery: Sendable {
                 id: WebhookMessage.id(endpoint: $0.id, type: .exportReady, subject: "\(path)\u{0}\(manifestSHA256)"),
                 endpointID: $0.id, batchID: batch.id, type: .exportReady, payload: payload, now: now)
         }
-        try await store.enqueue(messages, announcing: [], batch: batch.id, announcingBatch: false)
+        try await store.enqueue(messages, announcing: [], batch: batch.id, announcingBatch: false, reviving: false)
     }
 
     /// Adds, for one endpoint, every event a batch has had so far: each finished creative, then `batch.completed`
     /// when the batch is finished (`adgen export --to webhook:URL`, sending again). The ids are the endpoint's own,
-    /// so sending again to a new endpoint makes new messages, and to the same one adds nothing twice.
+    /// so sending again to a new endpoint makes new messages; to the same one, what was delivered is not sent twice
+    /// and what was given up or skipped is tried again.
     public func replay(
         _ batch: Batch, to endpoint: WebhookEndpoint, campaign: Campaign, manifest: (some Encodable)?,
         manifestPath: String?, now: Date = Date()
     ) async throws {
+        // Read again: the batch may have finished since the caller looked (its own batch.completed gone out to the
+        // endpoints subscribed then, not to this one).
+        let batch = try await store.batch(id: batch.id) ?? batch
         var messages = [WebhookMessage]()
         let creatives = try await store.creatives(batch: batch.id)
         for creative in creatives where creative.state == .succeeded || creative.state == .failed {
@@ -131,7 +135,7 @@ public struct WebhookDelivery: Sendable {
                     id: WebhookMessage.id(endpoint: endpoint.id, type: .batchCompleted, subject: batch.id),
                     endpointID: endpoint.id, batchID: batch.id, type: .batchCompleted, payload: payload, now: now))
         }
-        try await store.enqueue(messages, announcing: [], batch: batch.id, announcingBatch: false)
+        try await store.enqueue(messages, announcing: [], batch: batch.id, announcingBatch: false, reviving: true)
     }
 
     // MARK: Sending
@@ -144,10 +148,10 @@ public struct WebhookDelivery: Sendable {
         while true {
             let now = Date()
             let messages = try await store.claimMessages(
-                batch: batch, owner: configuration.owner, limit: configuration.concurrency * 4, now: now,
+                batch: batch, owner: configuration.owner, limit: configuration.concurrency, now: now,
                 leaseUntil: now.addingTimeInterval(configuration.lease))
             if messages.isEmpty { return tally }
-            for message in messages where endpoints[message.batchID] == nil {
+            for message in messages where endpoints[message.batchID]?[message.endpointID] == nil {
                 endpoints[message.batchID] = Dictionary(
                     uniqueKeysWithValues: try await store.endpoints(batch: message.batchID).map { ($0.id, $0) })
             }
@@ -200,6 +204,8 @@ public struct WebhookDelivery: Sendable {
     /// Returns what is still pending then.
     public func drain(batch: String, until deadline: Date) async throws -> (tally: Tally, pending: Int) {
         var total = Tally()
+        // Messages this process leased in a round that was stopped (the batch ended under it) are due again now.
+        try await store.releaseMessages(owner: configuration.owner)
         try await recoverAbandoned(batch: batch)
         while !Task.isCancelled {
             let round = try await sendDue(batch: batch)

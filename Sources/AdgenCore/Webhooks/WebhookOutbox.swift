@@ -6,8 +6,9 @@ import Foundation
 /// killed at any moment loses nothing: the next one sends what is left (at least once, always with the same
 /// `webhook-id`).
 public protocol WebhookOutbox: Sendable {
-    /// Subscribes endpoints to `batch`; one already subscribed (same URL and origin) is kept as it is. Returns the
-    /// batch's endpoints.
+    /// Subscribes endpoints to `batch`. One already subscribed (same URL and origin) takes the new secret variable
+    /// and events; an `export` one is also enabled again (sending again after a 410 is the operator's call), a
+    /// `campaign` one stays disabled. Returns the batch's endpoints.
     @discardableResult
     func register(batch: String, _ endpoints: [WebhookEndpoint.Registration], now: Date) async throws
         -> [WebhookEndpoint]
@@ -21,10 +22,12 @@ public protocol WebhookOutbox: Sendable {
     /// Whether `batch` is finished and its `batch.completed` was not announced yet.
     func batchUnannounced(_ batch: String) async throws -> Bool
 
-    /// In one transaction: adds `messages` (an id already in the outbox is left as it is) and marks the creatives
-    /// and, with `announcingBatch`, the batch as announced.
+    /// In one transaction: adds `messages` and marks the creatives and, with `announcingBatch`, the batch as
+    /// announced. An id already in the outbox is left as it is, unless `reviving`: then one that was given up or
+    /// skipped is pending again, due now, with its schedule starting over (sending again on purpose).
     func enqueue(
-        _ messages: [WebhookMessage], announcing creatives: [String], batch: String, announcingBatch: Bool
+        _ messages: [WebhookMessage], announcing creatives: [String], batch: String, announcingBatch: Bool,
+        reviving: Bool
     ) async throws
 
     /// Leases up to `limit` messages that are due (pending, next attempt passed, not leased by a live process),

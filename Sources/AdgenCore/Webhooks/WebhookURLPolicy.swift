@@ -101,7 +101,7 @@ public struct WebhookURLPolicy: Sendable, Equatable {
     }
 
     /// `url` without user info, query or fragment, which may carry secrets.
-    static func redacted(_ url: String) -> String {
+    public static func redacted(_ url: String) -> String {
         guard var components = URLComponents(string: url) else {
             let cut = url.firstIndex { $0 == "?" || $0 == "#" || $0 == "@" } ?? url.endIndex
             return String(url[..<cut]) + (cut == url.endIndex ? "" : "…")

@@ -56,7 +56,7 @@ import Testing
         #expect((data["creative"] as? [String: Any])?["reason"] as? String == "content policy: refused")
 
         // The same messages again (same ids) are not added twice.
-        try await store.enqueue(messages, announcing: [], batch: Self.batch, announcingBatch: false)
+        try await store.enqueue(messages, announcing: [], batch: Self.batch, announcingBatch: false, reviving: false)
         #expect(try await store.messages(batch: Self.batch).count == 4)
     }
 
@@ -66,7 +66,7 @@ import Testing
         let message = WebhookMessage(
             id: "msg_1", endpointID: endpoints[0].id, batchID: Self.batch, type: .batchCompleted, payload: [123, 125],
             now: Self.t0)
-        try await store.enqueue([message], announcing: [], batch: Self.batch, announcingBatch: true)
+        try await store.enqueue([message], announcing: [], batch: Self.batch, announcingBatch: true, reviving: false)
         #expect(try await store.batchUnannounced(Self.batch) == false)
         let first = try await store.claimMessages(
             batch: Self.batch, owner: "p1", limit: 10, now: Self.t0, leaseUntil: Self.t0 + 60)
@@ -113,6 +113,21 @@ import Testing
         #expect(try await store.endpoints(batch: Self.batch)[0].disabledReason == "410 Gone")
         #expect(try await store.endpoints(batch: Self.batch)[0].wants(.creativeCompleted) == false)
         #expect(try await store.nextDelivery(batch: Self.batch) == nil)
+
+        // Registering the same URL again: a campaign endpoint stays disabled …
+        try await store.register(
+            batch: Self.batch,
+            [.init(url: "https://a.example/hook", secretEnv: "A2", events: [], origin: .campaign)], now: Self.t0)
+        #expect(try await store.endpoints(batch: Self.batch)[0].disabledReason == "410 Gone")
+        #expect(try await store.endpoints(batch: Self.batch)[0].secretEnv == "A2")
+        // … and sending again on purpose revives what was skipped, under the same ids.
+        let skipped = try await store.messages(batch: Self.batch)
+        try await store.enqueue(skipped, announcing: [], batch: Self.batch, announcingBatch: false, reviving: false)
+        #expect(try await store.messages(batch: Self.batch).allSatisfy { $0.state == .skipped })
+        try await store.enqueue(skipped, announcing: [], batch: Self.batch, announcingBatch: false, reviving: true)
+        let revived = try await store.messages(batch: Self.batch)
+        #expect(revived.map(\.id) == skipped.map(\.id))
+        #expect(revived.allSatisfy { $0.state == .pending && $0.lastError == nil })
     }
 
     @Test("Every event's payload validates against docs/webhook-events.schema.json")
