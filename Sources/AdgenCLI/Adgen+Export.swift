@@ -47,7 +47,7 @@ extension Adgen {
                     throw Exit.badInput
                 }
                 let sender = session.delivery
-                var unwritable = false
+                var exportFailure: ExitCode?
                 // Endpoints this command sends to: its exit code is about them, not the campaign's own webhooks.
                 var registered = Set<Int64>()
                 for target in parsed {
@@ -70,7 +70,7 @@ extension Adgen {
                                             ?? Data())))
                         } catch let error as ExportError {
                             session.say("adgen: export: \(error.description)")
-                            unwritable = true
+                            exportFailure = BatchSession.exitCode(for: error)
                         }
                     case .webhook(let url):
                         do {
@@ -103,7 +103,7 @@ extension Adgen {
                     try await waiting.drain(batch, sender)
                 }
                 let mine = try await session.store.messages(batch: batch).filter { registered.contains($0.endpointID) }
-                if unwritable { throw Exit.cannotCreate }
+                if let exportFailure { throw exportFailure }
                 if mine.contains(where: { $0.state == .pending }) { throw Exit.tryAgain }
                 if mine.contains(where: { $0.state == .failed || $0.state == .skipped }) { throw Exit.someFailed }
             }

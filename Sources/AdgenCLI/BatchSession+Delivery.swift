@@ -79,8 +79,9 @@ extension BatchSession {
     }
 
     /// After a batch: writes the folder exports (the campaign's and `--out`), announces the last creatives,
-    /// `batch.completed` and `export.ready`, then sends, waiting up to `deliveryWait` for retries. Throws
-    /// `Exit.cannotCreate` when a folder could not be written (after everything else was done).
+    /// `batch.completed` and `export.ready`, then sends, waiting up to `deliveryWait` for retries. When an export
+    /// failed, throws (after everything else was done) `Exit.cannotCreate` for a folder that cannot be written, or
+    /// `Exit.badInput` for a creative's file missing or changed on disk.
     func deliver(_ batch: Batch, out: String?) async throws {
         let campaign = try await runner(useCache: true).campaign(of: batch.id)
         let folders =
@@ -91,7 +92,7 @@ extension BatchSession {
             } + (out.map { [$0] } ?? []) : []
         var delivery = DeliveryBatch?.none
         var exported = [FolderExport]()
-        var unwritable = false
+        var exportFailure: ExitCode?
         for folder in folders {
             do {
                 let loaded: DeliveryBatch
@@ -106,7 +107,7 @@ extension BatchSession {
                 say("exported to \(export.directory)")
             } catch let error as ExportError {
                 say("adgen: export: \(error.description)")
-                unwritable = true
+                exportFailure = BatchSession.exitCode(for: error)
             }
         }
         let endpoints = try await store.endpoints(batch: batch.id)
@@ -133,7 +134,7 @@ extension BatchSession {
             }
             try await drain(batch.id, sender)
         }
-        if unwritable { throw Exit.cannotCreate }
+        if let exportFailure { throw exportFailure }
     }
 
     /// Sends what is due for `batch`, waiting up to `deliveryWait` for retries, and says what is left.
@@ -154,6 +155,16 @@ extension BatchSession {
             say(line + " · `adgen deliveries \(batchID)` shows every attempt")
         }
         logger.debug("webhook delivery", metadata: ["adgen.attempts": "\(tally.attempts)"])
+    }
+}
+
+extension BatchSession {
+    /// The exit code of a failed folder export: 73 a folder that cannot be written; 65 a creative's file missing or
+    /// changed on disk (`adgen resume` or restoring it fixes that); 70 anything else.
+    static func exitCode(for error: ExportError) -> ExitCode {
+        if error == .unwritable || error == .outsideRoot { return Exit.cannotCreate }
+        if error == .missingSource || error == .changedSource || error == .noSuchBatch { return Exit.badInput }
+        return Exit.internalError
     }
 }
 

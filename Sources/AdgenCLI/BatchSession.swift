@@ -117,12 +117,12 @@ struct BatchSession {
             errors.flush()
         }
         let batch = summary.batch
-        var exportFailed = false
+        var exportFailure: ExitCode?
         if summary.paused == nil {
             do {
                 try await deliver(batch, out: out)
-            } catch let code as ExitCode where code == Exit.cannotCreate {
-                exportFailed = true
+            } catch let code as ExitCode {
+                exportFailure = code
             }
         }
         if options.json {
@@ -144,7 +144,7 @@ struct BatchSession {
         case .failed: throw Exit.someFailed
         default: if batch.creatives.completed < batch.creatives.total { throw Exit.someFailed }
         }
-        if exportFailed { throw Exit.cannotCreate }
+        if let exportFailure { throw exportFailure }
     }
 
     /// `running 120/400 · 3 failed · 4.2/s · ETA 66 s · $1.20`
