@@ -58,14 +58,15 @@ extension BatchSession {
     }
 
     /// While a batch runs: announces each creative as it finishes and sends what is due, every half second, until
-    /// cancelled. Delivery problems never stop the batch; they are logged and retried.
-    func deliverWhileRunning(_ batchID: String) async {
+    /// `done` is set (a round in progress is finished first) or the task is cancelled. Delivery problems never stop
+    /// the batch; they are logged and retried.
+    func deliverWhileRunning(_ batchID: String, until done: DoneSignal) async {
         guard let endpoints = try? await store.endpoints(batch: batchID), !endpoints.isEmpty,
             let campaign = try? await runner(useCache: true).campaign(of: batchID)
         else { return }
         let delivery = delivery
         try? await delivery.recoverAbandoned(batch: batchID)
-        while !Task.isCancelled {
+        while !Task.isCancelled && !done.isSet {
             do {
                 try await delivery.announceCreatives(batch: batchID, campaign: campaign)
                 try await delivery.sendDue(batch: batchID)
@@ -74,7 +75,7 @@ extension BatchSession {
             } catch {
                 logger.warning("webhook delivery: \(error)", metadata: ["adgen.batch": "\(batchID)"])
             }
-            try? await Task.sleep(for: .milliseconds(500))
+            for _ in 0..<5 where !done.isSet { try? await Task.sleep(for: .milliseconds(100)) }
         }
     }
 

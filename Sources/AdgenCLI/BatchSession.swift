@@ -4,6 +4,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -83,17 +84,23 @@ struct BatchSession {
         let runner = runner(useCache: useCache)
         let clock = ContinuousClock()
         let start = clock.now
+        // When the runner is done, the other tasks finish their round and stop: a webhook round is not cut off in
+        // the middle (its attempts would go unrecorded, and a 410 unheeded).
+        let done = DoneSignal()
         let summary: BatchRunner.Summary = try await withThrowingTaskGroup(of: BatchRunner.Summary?.self) { group in
-            group.addTask { try await runner.run(batchID) }
             group.addTask {
-                await deliverWhileRunning(batchID)
+                defer { done.set() }
+                return try await runner.run(batchID)
+            }
+            group.addTask {
+                await deliverWhileRunning(batchID, until: done)
                 return nil
             }
             if interactive {
                 group.addTask {
                     let first = try? await store.batch(id: batchID)
                     let startDone = (first?.creatives.total ?? 0) - (first?.creatives.remaining ?? 0)
-                    while !Task.isCancelled {
+                    while !Task.isCancelled && !done.isSet {
                         try? await Task.sleep(for: .milliseconds(250))
                         guard let batch = try? await store.batch(id: batchID) else { continue }
                         let line = Self.progressLine(
@@ -105,11 +112,12 @@ struct BatchSession {
                     return nil
                 }
             }
-            defer { group.cancelAll() }
+            var summary: BatchRunner.Summary?
             while let result = try await group.next() {
-                if let result { return result }
+                if let result { summary = result }
             }
-            throw CancellationError()
+            guard let summary else { throw CancellationError() }
+            return summary
         }
         if interactive {
             var errors = StreamWriter.standardError()
@@ -202,6 +210,17 @@ struct BatchSession {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
+}
+
+/// A one-way signal between tasks: set once, read by anyone.
+final class DoneSignal: Sendable {
+    private let value = Mutex(false)
+
+    /// Whether it was set.
+    var isSet: Bool { value.withLock { $0 } }
+
+    /// Sets it.
+    func set() { value.withLock { $0 = true } }
 }
 
 /// SHA-256 in hex.
