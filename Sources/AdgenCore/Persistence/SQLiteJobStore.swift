@@ -1,6 +1,12 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The job store in an SQLite file (GRDB `DatabasePool`, WAL): the default for the CLI and `adgen serve`.
 public struct SQLiteJobStore: JobStore {
     let writer: any DatabaseWriter
@@ -16,6 +22,14 @@ public struct SQLiteJobStore: JobStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Two processes opening a new or older store at once would both migrate it (the migrator reads what is
+        // applied, then applies the rest): an exclusive lock on a file beside it makes them take turns. It is
+        // released when the descriptor is closed, by a killed process too.
+        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if lock >= 0 {
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        defer { if lock >= 0 { close(lock) } }
         // Opening switches the file to WAL and migrates it; a second process doing the same at that moment makes
         // SQLite answer "busy" at once (the busy timeout does not cover it), so opening retries for a while.
         var attempt = 0

@@ -148,11 +148,12 @@ final class RequestLog: Sendable {
             response.bodyDelay = .seconds(30)
             return response
         }
+        // 3 s: on a loaded 2-core machine the head alone has taken over a second to arrive.
         try await withTestHTTPServer(stalling) { server in
-            let response = await sender(timeout: .seconds(1)).send(url: server.baseURL, headers: [], body: Self.body)
+            let response = await sender(timeout: .seconds(3)).send(url: server.baseURL, headers: [], body: Self.body)
             #expect(response.outcome == .delivered)
             #expect(response.status == 200)
-            #expect(response.duration < .seconds(5))
+            #expect(response.duration >= .seconds(3) && response.duration < .seconds(8))
         }
     }
 
