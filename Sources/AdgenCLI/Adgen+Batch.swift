@@ -144,10 +144,7 @@ extension Adgen {
 
         func run() async throws {
             try await BatchSession.with(options: options) { session in
-                guard try await session.store.batch(id: batch) != nil else {
-                    session.say("adgen: no batch \(batch) in \(session.path); `adgen status` lists them")
-                    throw Exit.badInput
-                }
+                _ = try await session.existingBatch(batch)
                 let campaign = try await session.runner(useCache: true).campaign(of: batch)
                 _ = try session.provider(for: campaign)
                 try session.checkWebhooks(of: campaign)

@@ -42,10 +42,7 @@ extension Adgen {
                 )
             }
             try await BatchSession.with(options: options) { session in
-                guard let record = try await session.store.batch(id: batch) else {
-                    session.say("adgen: no batch \(batch) in \(session.path); `adgen status` lists them")
-                    throw Exit.badInput
-                }
+                let record = try await session.existingBatch(batch)
                 let sender = session.delivery
                 var exportFailure: ExitCode?
                 // Endpoints this command sends to: its exit code is about them, not the campaign's own webhooks.
@@ -62,12 +59,7 @@ extension Adgen {
                             let delivery = try await DeliveryBatch.load(batch: batch, from: session.store)
                             let export = try FolderExporter(root: root).export(delivery)
                             session.say("exported to \(export.directory)")
-                            try await sender.announceExport(
-                                record, path: export.directory, files: export.files, bytes: export.bytes,
-                                manifestSHA256: Digest.sha256(
-                                    Array(
-                                        FileManager.default.contents(atPath: "\(export.directory)/manifest.json")
-                                            ?? Data())))
+                            try await session.announce(export, of: record, with: sender)
                         } catch let error as ExportError {
                             session.say("adgen: export: \(error.description)")
                             exportFailure = BatchSession.exitCode(for: error)
@@ -145,10 +137,7 @@ extension Adgen {
 
         func run() async throws {
             try await BatchSession.with(options: options) { session in
-                guard try await session.store.batch(id: batch) != nil else {
-                    session.say("adgen: no batch \(batch) in \(session.path); `adgen status` lists them")
-                    throw Exit.badInput
-                }
+                _ = try await session.existingBatch(batch)
                 if send {
                     let sender = session.delivery
                     if let campaign = try? await session.runner(useCache: true).campaign(of: batch) {

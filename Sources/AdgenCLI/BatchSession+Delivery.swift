@@ -91,19 +91,19 @@ extension BatchSession {
                 if case .folder(let path) = target { return path }
                 return nil
             } + (out.map { [$0] } ?? []) : []
-        var delivery = DeliveryBatch?.none
+        // Read from the store once, when first needed.
+        var cached: DeliveryBatch?
+        func loaded() async throws -> DeliveryBatch {
+            if let cached { return cached }
+            let delivery = try await DeliveryBatch.load(batch: batch.id, from: store)
+            cached = delivery
+            return delivery
+        }
         var exported = [FolderExport]()
         var exportFailure: ExitCode?
         for folder in folders {
             do {
-                let loaded: DeliveryBatch
-                if let delivery {
-                    loaded = delivery
-                } else {
-                    loaded = try await DeliveryBatch.load(batch: batch.id, from: store)
-                }
-                delivery = loaded
-                let export = try FolderExporter(root: folder).export(loaded)
+                let export = try FolderExporter(root: folder).export(try await loaded())
                 exported.append(export)
                 say("exported to \(export.directory)")
             } catch let error as ExportError {
@@ -116,26 +116,24 @@ extension BatchSession {
             let sender = self.delivery
             try await sender.announceCreatives(batch: batch.id, campaign: campaign)
             if batch.state.isFinished {
-                let loaded: DeliveryBatch
-                if let delivery {
-                    loaded = delivery
-                } else {
-                    loaded = try await DeliveryBatch.load(batch: batch.id, from: store)
-                }
+                let delivery = try await loaded()
                 try await sender.announceBatch(
-                    batch, manifest: Manifest(loaded),
+                    batch, manifest: Manifest(delivery),
                     manifestPath: exported.first.map { "\($0.directory)/manifest.json" },
-                    dropped: loaded.creatives.filter { $0.dropped != nil }.count)
+                    dropped: delivery.creatives.filter { $0.dropped != nil }.count)
             }
-            for export in exported {
-                try await sender.announceExport(
-                    batch, path: export.directory, files: export.files, bytes: export.bytes,
-                    manifestSHA256: Digest.sha256(
-                        Array(FileManager.default.contents(atPath: "\(export.directory)/manifest.json") ?? Data())))
-            }
+            for export in exported { try await announce(export, of: batch, with: sender) }
             try await drain(batch.id, sender)
         }
         if let exportFailure { throw exportFailure }
+    }
+
+    /// Adds `export.ready` for a folder export, with the SHA-256 of the `manifest.json` it wrote.
+    func announce(_ export: FolderExport, of batch: Batch, with sender: WebhookDelivery) async throws {
+        let manifest = FileManager.default.contents(atPath: "\(export.directory)/manifest.json") ?? Data()
+        try await sender.announceExport(
+            batch, path: export.directory, files: export.files, bytes: export.bytes,
+            manifestSHA256: Digest.sha256(Array(manifest)))
     }
 
     /// Sends what is due for `batch`, waiting up to `deliveryWait` for retries, and says what is left.

@@ -47,6 +47,15 @@ struct BatchSession {
     var path: String { options.path(configuration) }
     var directory: String { (path as NSString).deletingLastPathComponent }
 
+    /// The batch `id`, or exit 65 saying it is not in this store.
+    func existingBatch(_ id: String) async throws -> Batch {
+        guard let batch = try await store.batch(id: id) else {
+            say("adgen: no batch \(id) in \(path); `adgen status` lists them")
+            throw Exit.badInput
+        }
+        return batch
+    }
+
     /// The campaign's generation settings, with what it leaves unset from `adgen.yaml`.
     func settings(for campaign: Campaign) -> GenerationSettings {
         campaign.generation.withDefaults(configuration.providers[campaign.generation.provider])
