@@ -101,9 +101,10 @@ let package = Package(
             name: "AdgenImagingTests",
             dependencies: ["AdgenImaging", "AdgenTesting"]
         ),
+        // The store contract suites, run against every store implementation.
         .testTarget(
-            name: "AdgenSQLiteTests",
-            dependencies: ["AdgenCore", "AdgenSQLite", "AdgenTesting"]
+            name: "AdgenStoreTests",
+            dependencies: ["AdgenCore", "AdgenSQLite", "AdgenTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AdgenServiceTests",

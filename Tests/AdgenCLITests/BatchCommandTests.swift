@@ -1,3 +1,4 @@
+import AdgenSQLite
 import AdgenCore
 import AdgenTesting
 import Crypto
