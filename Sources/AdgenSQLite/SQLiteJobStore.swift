@@ -148,6 +148,19 @@ public struct SQLiteJobStore: JobStore {
         migrator.registerMigration("v3: webhook outbox") { db in
             try Self.createOutbox(db)
         }
+        // The files a campaign references, kept with its batch so another process (on another machine) loads it
+        // the same: logo, layouts, wildcards, prompt file. A folder is a path ending in `/` with no contents.
+        migrator.registerMigration("v4: campaign snapshots") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE batch_file (
+                        batch_id TEXT NOT NULL REFERENCES batch(id) ON DELETE CASCADE,
+                        path TEXT NOT NULL,
+                        contents BLOB NOT NULL,
+                        PRIMARY KEY (batch_id, path)
+                    )
+                    """)
+        }
         return migrator
     }
 
@@ -175,6 +188,11 @@ public struct SQLiteJobStore: JobStore {
                     header.maxCostUSD, header.outputDirectory, header.now.timeIntervalSince1970,
                     header.now.timeIntervalSince1970,
                 ])
+            for file in header.source.files {
+                try db.execute(
+                    sql: "INSERT INTO batch_file (batch_id, path, contents) VALUES (?, ?, ?)",
+                    arguments: [header.id, file.path, Data(file.bytes)])
+            }
             try Self.insert(plan, batch: header.id, db)
             try db.execute(sql: "UPDATE batch SET state = 'queued' WHERE id = ?", arguments: [header.id])
             return true
@@ -272,7 +290,11 @@ public struct SQLiteJobStore: JobStore {
                     arguments: [batch])
             else { throw StoreError.noSuchBatch(batch) }
             let data: Data = row["campaign_source"]
-            return CampaignSource(bytes: Array(data), file: row["campaign_file"], directory: row["campaign_directory"])
+            let files = try Row.fetchAll(
+                db, sql: "SELECT path, contents FROM batch_file WHERE batch_id = ? ORDER BY path", arguments: [batch]
+            ).map { CampaignSource.File(path: $0["path"], bytes: Array($0["contents"] as Data)) }
+            return CampaignSource(
+                bytes: Array(data), file: row["campaign_file"], directory: row["campaign_directory"], files: files)
         }
     }
 

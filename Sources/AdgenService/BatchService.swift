@@ -68,13 +68,33 @@ public struct BatchService: Sendable {
 
     /// `load` without a service: what a front end checks before it opens a store, so an invalid campaign stores
     /// nothing.
+    ///
+    /// A campaign read from disk is snapshotted: the context's source carries every file it references (paths
+    /// relative to their common folder), which `submit` stores with the batch.
     public static func load(_ source: CampaignSource, settings: AdgenConfiguration) throws(ServiceError) -> BatchContext
     {
         do {
-            return try BatchContext(source: source, defaults: settings.providers)
-        } catch {
+            guard source.files.isEmpty else {
+                return try BatchContext(source: source, defaults: settings.providers)
+            }
+            let (context, snapshot) = try CampaignSnapshot.capture(
+                source, extraFiles: { (context: BatchContext) in Self.providerFiles(of: context.campaign) }
+            ) { source in
+                try BatchContext(source: source, defaults: settings.providers)
+            }
+            return try BatchContext(campaign: context.campaign, source: snapshot, directory: context.directory)
+        } catch let error as CampaignError {
             throw .invalidCampaign(error)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .wrapping(error)
         }
+    }
+
+    /// Files a provider reads for a campaign (a ComfyUI workflow), relative to the campaign's folder or absolute.
+    static func providerFiles(of campaign: Campaign) -> [String] {
+        [campaign.generation.parameters["workflow"]].compactMap { $0 }
     }
 
     /// The context of batch `id`: its campaign as submitted, loaded once per process.
@@ -82,7 +102,10 @@ public struct BatchService: Sendable {
         if let context = contexts[id] { return context }
         let source: CampaignSource
         do {
-            source = try await store.campaignSource(batch: id)
+            // A snapshot is written out under the data root once, and loaded from there.
+            source = try CampaignSnapshot.materialize(
+                try await store.campaignSource(batch: id),
+                into: "\(configuration.dataRoot.path)/\(DataRoot.snapshotFolder(id))")
         } catch {
             throw .wrapping(error)
         }

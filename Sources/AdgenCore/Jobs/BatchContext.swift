@@ -7,6 +7,8 @@ public struct BatchContext: Sendable {
     public let campaign: Campaign
     /// The campaign file and the files it references, as submitted.
     public let source: CampaignSource
+    /// The folder the campaign was loaded from: where its relative paths (a ComfyUI workflow) resolve.
+    public let directory: String
     /// The campaign's sizes by id.
     public let sizes: [String: AdSize]
     /// The variants, lazily.
@@ -24,13 +26,15 @@ public struct BatchContext: Sendable {
     ) throws(CampaignError) {
         var campaign = try loader.load(bytes: source.bytes, file: source.file, directory: source.directory)
         campaign.generation = campaign.generation.withDefaults(defaults[campaign.generation.provider])
-        try self.init(campaign: campaign, source: source)
+        try self.init(campaign: campaign, source: source, directory: source.directory)
     }
 
-    /// A context for a campaign already loaded (and with its defaults applied).
-    public init(campaign: Campaign, source: CampaignSource) throws(CampaignError) {
+    /// A context for a campaign already loaded from `directory` (and with its defaults applied), to be stored as
+    /// `source`.
+    public init(campaign: Campaign, source: CampaignSource, directory: String) throws(CampaignError) {
         self.campaign = campaign
         self.source = source
+        self.directory = directory
         sizes = Dictionary(campaign.sizes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         do {
             expander = try Expander(campaign: campaign)

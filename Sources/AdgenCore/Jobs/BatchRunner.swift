@@ -54,7 +54,7 @@ public struct BatchRunner: Sendable {
         if batch.state.isFinished { return Summary(batch: batch) }
         let campaign = context.campaign
         var factory = providers
-        factory.directory = context.source.directory
+        factory.directory = context.directory
         let provider = try factory.provider(for: campaign)
         let pipeline = try Pipeline(
             campaign: campaign, backgroundRemovers: try factory.backgroundRemovers(for: campaign))

@@ -148,17 +148,36 @@ public struct BatchHeader: Sendable {
     }
 }
 
-/// A campaign file as submitted: its bytes, name and the folder its relative paths resolve from.
+/// A campaign file as submitted: its bytes, name and the folder its relative paths resolve from; with a snapshot
+/// (`CampaignSnapshot`), also every file it references, so it loads the same anywhere.
 public struct CampaignSource: Sendable, Codable, Equatable {
+    /// A file the campaign references, by its path relative to the snapshot's folder (a folder ends with `/`).
+    public struct File: Sendable, Codable, Equatable {
+        public var path: String
+        public var bytes: [UInt8]
+
+        /// Creates a file entry.
+        public init(path: String, bytes: [UInt8]) {
+            self.path = path
+            self.bytes = bytes
+        }
+    }
+
     public var bytes: [UInt8]
+    /// The campaign's name in messages (`FILE:LINE:COL`).
     public var file: String
+    /// Where its relative paths resolve: absolute for a file on disk, relative to the snapshot's folder in a
+    /// snapshot.
     public var directory: String
+    /// The referenced files of a snapshot; empty for a campaign read in place.
+    public var files: [File]
 
     /// Creates a source.
-    public init(bytes: [UInt8], file: String, directory: String) {
+    public init(bytes: [UInt8], file: String, directory: String, files: [File] = []) {
         self.bytes = bytes
         self.file = file
         self.directory = directory
+        self.files = files
     }
 }
 

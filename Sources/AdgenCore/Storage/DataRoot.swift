@@ -1,7 +1,7 @@
 import Foundation
 
-/// The folder a store's files live under: generated images (`generations/`, the cache) and each batch's creatives
-/// (`batches/<batch-id>/`). Rows in the store name files relative to it, so a store and its data root can move, or
+/// The folder a store's files live under: generated images (`generations/`, the cache), each batch's creatives
+/// (`batches/<batch-id>/`) and its campaign's files as submitted (`snapshots/<batch-id>/`). Rows in the store name files relative to it, so a store and its data root can move, or
 /// be shared by processes on several machines that mount it at different places.
 public struct DataRoot: Sendable, Hashable, CustomStringConvertible {
     /// The folder, absolute and standardised.
@@ -20,6 +20,9 @@ public struct DataRoot: Sendable, Hashable, CustomStringConvertible {
 
     /// The folder of a batch's creatives, as rows keep it.
     public static func batchFolder(_ batchID: String) -> String { "batches/\(batchID)" }
+
+    /// The folder a batch's campaign snapshot is written out to, as rows would keep it.
+    public static func snapshotFolder(_ batchID: String) -> String { "snapshots/\(batchID)" }
 
     /// Where a generation with `key` is kept, as rows keep it: `generations/<2 hex>/<key>.<ext>`.
     public static func generationFile(key: String, fileExtension: String) -> String {
