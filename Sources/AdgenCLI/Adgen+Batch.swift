@@ -10,7 +10,8 @@ struct StoreOptions: ParsableArguments {
     var store: String?
 
     @Option(
-        help: "Where generations and creatives are written (default $ADGEN_DATA, the config's data, or the store's folder)."
+        help:
+            "Where generations and creatives are written (default $ADGEN_DATA, the config's data, or the store's folder)."
     )
     var data: String?
 

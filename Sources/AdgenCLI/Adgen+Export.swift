@@ -126,9 +126,11 @@ extension Adgen {
                                     endpoint.url = WebhookURLPolicy.redacted(endpoint.url)
                                     return endpoint
                                 },
-                                messages: log.messages.map { .init(message: $0, attempts: log.attempts[$0.id] ?? []) })))
+                                messages: log.messages.map { .init(message: $0, attempts: log.attempts[$0.id] ?? []) }))
+                    )
                 } else {
-                    for line in Self.describe(endpoints: log.endpoints, messages: log.messages, attempts: log.attempts) {
+                    for line in Self.describe(endpoints: log.endpoints, messages: log.messages, attempts: log.attempts)
+                    {
                         output.writeLine(line)
                     }
                 }

@@ -16,7 +16,9 @@ struct JobStoreContractTests {
         try await StoreFixture.submit(store, id: id, jobs: jobs, key: key, now: t0)
     }
 
-    @Test("A batch is submitted in one go, and the same idempotency key returns it without adding anything", arguments: StoreKind.allCases)
+    @Test(
+        "A batch is submitted in one go, and the same idempotency key returns it without adding anything",
+        arguments: StoreKind.allCases)
     func idempotentSubmit(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             let (first, created) = try await Self.submit(store, id: "b_1", key: "k")
@@ -31,7 +33,9 @@ struct JobStoreContractTests {
         }
     }
 
-    @Test("A lease keeps a job from other processes until it expires; each claim counts an attempt", arguments: StoreKind.allCases)
+    @Test(
+        "A lease keeps a job from other processes until it expires; each claim counts an attempt",
+        arguments: StoreKind.allCases)
     func leases(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             _ = try await Self.submit(store)
@@ -68,7 +72,9 @@ struct JobStoreContractTests {
         }
     }
 
-    @Test("A retried job waits out its backoff; a failed job fails its creatives with the reason", arguments: StoreKind.allCases)
+    @Test(
+        "A retried job waits out its backoff; a failed job fails its creatives with the reason",
+        arguments: StoreKind.allCases)
     func retryAndFail(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             _ = try await Self.submit(store, jobs: 2)
@@ -90,7 +96,8 @@ struct JobStoreContractTests {
         }
     }
 
-    @Test("Completing a job records its creatives, cost and the cache entry in the store", arguments: StoreKind.allCases)
+    @Test(
+        "Completing a job records its creatives, cost and the cache entry in the store", arguments: StoreKind.allCases)
     func complete(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             _ = try await Self.submit(store, jobs: 1)
@@ -117,17 +124,21 @@ struct JobStoreContractTests {
         }
     }
 
-    @Test("Cancelling stops what has not started; a budget cancel leaves the batch running", arguments: StoreKind.allCases)
+    @Test(
+        "Cancelling stops what has not started; a budget cancel leaves the batch running", arguments: StoreKind.allCases
+    )
     func cancel(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             _ = try await Self.submit(store, jobs: 3)
-            let running = try await store.claim(batch: "b_1", owner: "o", limit: 1, now: Self.t0, leaseUntil: Self.t0 + 60)
+            let running = try await store.claim(
+                batch: "b_1", owner: "o", limit: 1, now: Self.t0, leaseUntil: Self.t0 + 60)
             try await store.cancelPending(
                 batch: "b_1", reason: "budget: max_cost_usd 1 reached", cancelBatch: false, now: Self.t0)
             var batch = try #require(try await store.batch(id: "b_1"))
             #expect(batch.state == .inProgress)
             #expect(batch.jobs.cancelled == 2 && batch.creatives.cancelled == 4)
-            try await store.cancelPending(batch: "b_1", reason: "cancelled by the user", cancelBatch: true, now: Self.t0)
+            try await store.cancelPending(
+                batch: "b_1", reason: "cancelled by the user", cancelBatch: true, now: Self.t0)
             batch = try #require(try await store.batch(id: "b_1"))
             #expect(batch.state == .cancelled && batch.reason == "cancelled by the user")
             #expect(try await store.state(batch: "b_1") == .cancelled)

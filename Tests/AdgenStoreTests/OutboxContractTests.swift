@@ -35,7 +35,9 @@ import Testing
         return endpoints
     }
 
-    @Test("Finished creatives are announced once, to the endpoints that want them; enqueueing again adds nothing", arguments: StoreKind.allCases)
+    @Test(
+        "Finished creatives are announced once, to the endpoints that want them; enqueueing again adds nothing",
+        arguments: StoreKind.allCases)
     func announceOnce(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             let endpoints = try await Self.batchWithResults(in: store)
@@ -58,19 +60,24 @@ import Testing
             #expect((data["creative"] as? [String: Any])?["reason"] as? String == "content policy: refused")
 
             // The same messages again (same ids) are not added twice.
-            try await store.enqueue(messages, announcing: [], batch: Self.batch, announcingBatch: false, reviving: false)
+            try await store.enqueue(
+                messages, announcing: [], batch: Self.batch, announcingBatch: false, reviving: false)
             #expect(try await store.messages(batch: Self.batch).count == 4)
         }
     }
 
-    @Test("A claimed message is leased: not claimed again until its lease ends; nextDelivery waits for the lease", arguments: StoreKind.allCases)
+    @Test(
+        "A claimed message is leased: not claimed again until its lease ends; nextDelivery waits for the lease",
+        arguments: StoreKind.allCases)
     func leases(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             let endpoints = try await Self.batchWithResults(in: store)
             let message = WebhookMessage(
-                id: "msg_1", endpointID: endpoints[0].id, batchID: Self.batch, type: .batchCompleted, payload: [123, 125],
+                id: "msg_1", endpointID: endpoints[0].id, batchID: Self.batch, type: .batchCompleted,
+                payload: [123, 125],
                 now: Self.t0)
-            try await store.enqueue([message], announcing: [], batch: Self.batch, announcingBatch: true, reviving: false)
+            try await store.enqueue(
+                [message], announcing: [], batch: Self.batch, announcingBatch: true, reviving: false)
             #expect(try await store.batchUnannounced(Self.batch) == false)
             let first = try await store.claimMessages(
                 batch: Self.batch, owner: "p1", limit: 10, now: Self.t0, leaseUntil: Self.t0 + 60)
@@ -102,7 +109,9 @@ import Testing
         }
     }
 
-    @Test("410 Gone disables the endpoint: its pending messages are skipped, with the reason", arguments: StoreKind.allCases)
+    @Test(
+        "410 Gone disables the endpoint: its pending messages are skipped, with the reason",
+        arguments: StoreKind.allCases)
     func disable(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             let endpoints = try await Self.batchWithResults(in: store)

@@ -62,7 +62,9 @@ public struct Batch: Sendable, Codable, Equatable {
 
     /// Creates a record (stores build these from their rows).
     package init(
-        id: String, campaign: String, state: State, provider: String, model: String, creatives: Counts, jobs: Counts, costUSD: Double, estimatedCostUSD: Double? = nil, maxCostUSD: Double? = nil, idempotencyKey: String? = nil, reason: String? = nil, outputDirectory: String, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil
+        id: String, campaign: String, state: State, provider: String, model: String, creatives: Counts, jobs: Counts,
+        costUSD: Double, estimatedCostUSD: Double? = nil, maxCostUSD: Double? = nil, idempotencyKey: String? = nil,
+        reason: String? = nil, outputDirectory: String, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil
     ) {
         self.id = id
         self.campaign = campaign
@@ -119,7 +121,9 @@ public struct GenerationJob: Sendable, Codable, Equatable {
 
     /// Creates a record (stores build these from their rows).
     package init(
-        id: Int64, batchID: String, key: String, request: GenerationRequest, family: String, state: State, attempts: Int, lastError: String? = nil, providerRequestID: String? = nil, costUSD: Double, cached: Bool, leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, notBefore: Date
+        id: Int64, batchID: String, key: String, request: GenerationRequest, family: String, state: State,
+        attempts: Int, lastError: String? = nil, providerRequestID: String? = nil, costUSD: Double, cached: Bool,
+        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, notBefore: Date
     ) {
         self.id = id
         self.batchID = batchID
@@ -168,7 +172,9 @@ public struct CreativeRecord: Sendable, Codable {
 
     /// Creates a record (stores build these from their rows).
     package init(
-        id: String, batchID: String, jobID: Int64, variant: StoredVariant, sizeID: String, state: State, file: String? = nil, bytes: Int? = nil, sha256: String? = nil, format: String? = nil, scorecard: Scorecard? = nil, events: [String], failure: String? = nil, dropped: String? = nil
+        id: String, batchID: String, jobID: Int64, variant: StoredVariant, sizeID: String, state: State,
+        file: String? = nil, bytes: Int? = nil, sha256: String? = nil, format: String? = nil,
+        scorecard: Scorecard? = nil, events: [String], failure: String? = nil, dropped: String? = nil
     ) {
         self.id = id
         self.batchID = batchID

@@ -7,7 +7,9 @@ public protocol JobStore: Sendable {
     /// made from its job. `plan` is iterated once, inside the transaction, so a lazy plan of any size is submitted in
     /// bounded memory. A batch already submitted with the same idempotency key is returned instead
     /// (`created == false`) and `plan` is not read.
-    func submit<Plan: Sequence & Sendable>(_ header: BatchHeader, plan: Plan) async throws -> (batch: Batch, created: Bool)
+    func submit<Plan: Sequence & Sendable>(_ header: BatchHeader, plan: Plan) async throws -> (
+        batch: Batch, created: Bool
+    )
     where Plan.Element == PlannedCreative
 
     /// The batch with `id`, with its current counts and cost.

@@ -100,7 +100,8 @@ public struct WebhookEndpoint: Sendable, Codable, Equatable {
 
     /// Creates a record (stores build these from their rows).
     package init(
-        id: Int64, batchID: String, url: String, secretEnv: String, events: [String], origin: Origin, disabledReason: String? = nil
+        id: Int64, batchID: String, url: String, secretEnv: String, events: [String], origin: Origin,
+        disabledReason: String? = nil
     ) {
         self.id = id
         self.batchID = batchID

@@ -1,5 +1,5 @@
-import AdgenSQLite
 import AdgenImaging
+import AdgenSQLite
 import AdgenTesting
 import Foundation
 import Testing
