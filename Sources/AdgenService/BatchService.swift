@@ -178,12 +178,29 @@ public struct FailureReason: Sendable, Equatable, Encodable {
     }
 }
 
-/// The batch contexts this process has loaded, by batch id: a campaign is parsed once per process per batch.
+/// The batch contexts this process has loaded, by batch id: a campaign is parsed once per process per batch. A
+/// long-running process keeps the most recently used `capacity` of them.
 final class ContextCache: Sendable {
-    private let contexts = Mutex<[String: BatchContext]>([:])
+    private let state = Mutex<(contexts: [String: BatchContext], order: [String])>(([:], []))
+    let capacity = 64
 
     subscript(id: String) -> BatchContext? {
-        get { contexts.withLock { $0[id] } }
-        set { contexts.withLock { $0[id] = newValue } }
+        get {
+            state.withLock { state in
+                guard let context = state.contexts[id] else { return nil }
+                state.order.removeAll { $0 == id }
+                state.order.append(id)
+                return context
+            }
+        }
+        set {
+            state.withLock { state in
+                state.order.removeAll { $0 == id }
+                state.contexts[id] = newValue
+                guard newValue != nil else { return }
+                state.order.append(id)
+                while state.order.count > capacity { state.contexts[state.order.removeFirst()] = nil }
+            }
+        }
     }
 }
