@@ -52,7 +52,9 @@ extension BatchSession {
     func registerWebhooks(of campaign: Campaign, batch: String) async throws {
         let registrations = campaign.export.compactMap { target -> WebhookEndpoint.Registration? in
             guard case .webhook(let url, let secretEnv, let events) = target else { return nil }
-            return .init(url: url, secretEnv: secretEnv ?? Self.defaultSecretEnv, events: events, origin: .campaign)
+            return .init(
+                url: url, secretEnv: secretEnv ?? Self.defaultSecretEnv, events: events.map(\.rawValue),
+                origin: .campaign)
         }
         if !registrations.isEmpty { try await store.register(batch: batch, registrations, now: Date()) }
     }
