@@ -15,8 +15,14 @@ extension CampaignDecoder {
 
     /// Steps that must come before others, and why.
     static let pipelineOrder: [(first: String, then: String, reason: String)] = [
-        ("upscale", "crop", "the crop sets the creative's size, so an upscale after it would make it larger than its size"),
-        ("upscale", "layout", "the layout is drawn at the creative's size, so an upscale after it would enlarge it past its size"),
+        (
+            "upscale", "crop",
+            "the crop sets the creative's size, so an upscale after it would make it larger than its size"
+        ),
+        (
+            "upscale", "layout",
+            "the layout is drawn at the creative's size, so an upscale after it would enlarge it past its size"
+        ),
         ("remove_background", "layout", "it would cut the layout's text and buttons out with the background"),
         ("crop", "layout", "a crop after the layout would cut the layout off"),
     ]
@@ -59,7 +65,8 @@ extension CampaignDecoder {
             (name, nameNode, value) = (key, keyNode, options)
         }
         guard let allowed = PipelineStepSpec.known.first(where: { $0.name == name })?.options else {
-            error(nameNode, "unknown pipeline step '\(name)'", hint: Suggestion.hint(for: name, in: names, noun: "step"))
+            error(
+                nameNode, "unknown pipeline step '\(name)'", hint: Suggestion.hint(for: name, in: names, noun: "step"))
             return nil
         }
         var options = [String: Node]()
@@ -194,7 +201,8 @@ extension CampaignDecoder {
                 error(
                     step,
                     "remove_background runs on generation.provider '\(generation.provider)', which has no background-removal model",
-                    hint: "name a provider that has one (\(listed)), e.g. `- remove_background: { provider: replicate }`")
+                    hint:
+                        "name a provider that has one (\(listed)), e.g. `- remove_background: { provider: replicate }`")
             }
         }
         var model: String?
@@ -238,7 +246,9 @@ extension CampaignDecoder {
                 error(
                     at: at,
                     "encode must be the last step; '\(next.name)' (line \(source.location(of: next.node).line)) comes after it",
-                    hint: "move encode to the end of the list: it writes the file, so a step after it would change nothing")
+                    hint:
+                        "move encode to the end of the list: it writes the file, so a step after it would change nothing"
+                )
                 continue
             }
             for rule in Self.pipelineOrder where rule.first == entry.name {

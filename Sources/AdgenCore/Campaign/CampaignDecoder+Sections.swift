@@ -541,7 +541,9 @@ extension CampaignDecoder {
             if let url {
                 targets.append(.webhook(url: url, secretEnv: secretEnv, events: events))
             } else if !fields.contains(where: { $0.key == "url" }), !suggestedKeys.contains("url") {
-                error(value, "webhook needs a 'url'", hint: "e.g. `- webhook: { url: \"https://hooks.example.com/adgen\" }`")
+                error(
+                    value, "webhook needs a 'url'",
+                    hint: "e.g. `- webhook: { url: \"https://hooks.example.com/adgen\" }`")
             }
         }
         return targets

@@ -42,11 +42,12 @@ import Testing
             key: "upscale.factor 1", yaml: "pipeline:\n  - upscale: 1", at: "1",
             says: "upscale.factor must be more than 1, found 1.0; a factor of 1 changes nothing"),
         Case(
-            key: "upscale option", yaml: "pipeline:\n  - upscale: { scale: 2 }", at: "scale",
+            key: "upscale option", yaml: "pipeline:\n  - upscale: { scale: 2 }", at: "scale: 2",
             says: "unknown key 'scale' in pipeline step 'upscale'; known: 'factor'"),
         Case(
             key: "upscale twice in a row", yaml: "pipeline:\n  - upscale: 2\n  - upscale: 3\n  - crop",
-            at: "upscale: 3", says: "two upscale steps in a row; write one step with the product of the factors: "
+            at: "upscale: 3",
+            says: "two upscale steps in a row; write one step with the product of the factors: "
                 + "`- upscale: { factor: 6 }`"),
         Case(
             key: "upscale after crop", yaml: "pipeline:\n  - crop\n  - upscale: 2", at: "upscale",
@@ -60,7 +61,8 @@ import Testing
             says: "provider 'openai' has no background-removal model; only replicate or fal can remove backgrounds"),
         Case(
             key: "remove_background.provider unknown", yaml: "pipeline:\n  - remove_background: replicat",
-            at: "replicat", says: "did you mean 'replicate'? the providers that can remove backgrounds: replicate or fal"),
+            at: "replicat",
+            says: "did you mean 'replicate'? the providers that can remove backgrounds: replicate or fal"),
         Case(
             key: "remove_background on generation.provider local", yaml: "pipeline:\n  - remove_background",
             at: "remove_background",
@@ -75,7 +77,8 @@ import Testing
             at: "remove_background: {", says: "the pipeline has a second 'remove_background' step"),
         Case(
             key: "remove_background after layout",
-            yaml: "generation: { provider: fal }\npipeline:\n  - layout\n  - remove_background", at: "remove_background",
+            yaml: "generation: { provider: fal }\npipeline:\n  - layout\n  - remove_background",
+            at: "remove_background",
             says: "remove_background must come before layout (line 6): it would cut the layout's text"),
         Case(
             key: "crop.strategy", yaml: "pipeline:\n  - crop: { strategy: sideways }", at: "sideways",
@@ -225,10 +228,12 @@ import Testing
             says: "webhook needs a 'url'"),
         Case(
             key: "webhook.secret_env",
-            yaml: "export:\n  - webhook: { url: \"https://a.example/h\", secret_env: whsec_x+y= }", at: "whsec", says: "names an environment variable"),
+            yaml: "export:\n  - webhook: { url: \"https://a.example/h\", secret_env: whsec_x+y= }", at: "whsec",
+            says: "names an environment variable"),
         Case(
             key: "webhook.events",
-            yaml: "export:\n  - webhook: { url: \"https://a.example/h\", events: batch.complete }", at: "batch.complete", says: "unknown event 'batch.complete'; did you mean 'batch.completed'?"),
+            yaml: "export:\n  - webhook: { url: \"https://a.example/h\", events: batch.complete }",
+            at: "batch.complete", says: "unknown event 'batch.complete'; did you mean 'batch.completed'?"),
         Case(
             key: "webhook.events twice",
             yaml: "export:\n  - webhook: { url: \"https://a.example/h\", events: [export.ready, export.ready] }",
