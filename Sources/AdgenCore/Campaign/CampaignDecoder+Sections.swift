@@ -330,6 +330,7 @@ extension CampaignDecoder {
         var seedCount = 1
         var explicitSeeds: [UInt64]?
         var modelNode: Node?
+        var workflowNode: Node?
         for (key, _, value) in pairs {
             settings.explicitKeys.insert(key)
             switch key {
@@ -391,6 +392,7 @@ extension CampaignDecoder {
                 for (name, _, parameter) in mapping(value, "generation.parameters") ?? [] {
                     if let text = string(parameter, "generation.parameters.\(name)", allowEmpty: true) {
                         settings.parameters[name] = text
+                        if name == "workflow" { workflowNode = parameter }
                     }
                 }
             default: break
@@ -398,6 +400,15 @@ extension CampaignDecoder {
         }
         if let modelNode, let (message, hint) = Self.modelProblem(settings.model, provider: settings.provider) {
             error(modelNode, message, hint: hint)
+        }
+        // The ComfyUI adapter reads its workflow file when it is set up: a missing one is the campaign's error.
+        if settings.provider == "comfyui", let workflowNode, let path = settings.parameters["workflow"],
+            !FileManager.default.isReadableFile(atPath: resolve(path))
+        {
+            error(
+                workflowNode, "ComfyUI workflow file not found: \(path)",
+                hint: "paths are relative to the campaign file's folder; export the workflow with \"Save (API Format)\""
+            )
         }
         settings.seeds = explicitSeeds ?? (0..<UInt64(seedCount)).map { baseSeed + $0 }
         // A remote provider without a model gets its default (the plan's sizes and prices depend on it).

@@ -158,6 +158,10 @@ import Testing
             key: "parameters value", yaml: "generation: { parameters: { steps: [30] } }", at: "[30",
             says: "generation.parameters.steps must be text"),
         Case(
+            key: "parameters.workflow of comfyui",
+            yaml: "generation:\n  provider: comfyui\n  parameters: { workflow: flows/none.json }", at: "flows",
+            says: "ComfyUI workflow file not found: flows/none.json; paths are relative to the campaign file's folder"),
+        Case(
             key: "requests_per_minute", yaml: "generation: { requests_per_minute: 0 }", at: "0",
             says: "generation.requests_per_minute must be between 0.1"),
         Case(
