@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "adgen", targets: ["AdgenCLI"]),
         .library(name: "AdgenCore", targets: ["AdgenCore"]),
         .library(name: "AdgenImaging", targets: ["AdgenImaging"]),
+        .library(name: "AdgenSQLite", targets: ["AdgenSQLite"]),
+        .library(name: "AdgenService", targets: ["AdgenService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -36,25 +38,49 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        // The embedded job store: SQLite through GRDB. Only this target imports GRDB.
+        .target(
+            name: "AdgenSQLite",
+            dependencies: [
+                "AdgenCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The service layer every front end calls: submit, run, resume, cancel, deliver, export, status.
+        .target(
+            name: "AdgenService",
+            dependencies: [
+                "AdgenCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "AdgenCLI",
             dependencies: [
+                "AdgenService",
+                "AdgenSQLite",
                 "AdgenCore",
+                "AdgenImaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "AdgenTesting",
             dependencies: [
                 "AdgenCore",
+                "AdgenImaging",
+                "AdgenSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -62,12 +88,27 @@ let package = Package(
         ),
         .testTarget(
             name: "AdgenCoreTests",
-            dependencies: ["AdgenCore", "AdgenTesting"],
+            dependencies: [
+                "AdgenCore", "AdgenImaging", "AdgenSQLite", "AdgenTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "AdgenImagingTests",
             dependencies: ["AdgenImaging", "AdgenTesting"]
+        ),
+        // The store contract suites, run against every store implementation.
+        .testTarget(
+            name: "AdgenStoreTests",
+            dependencies: ["AdgenCore", "AdgenSQLite", "AdgenTesting", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "AdgenServiceTests",
+            dependencies: ["AdgenService", "AdgenCore", "AdgenSQLite", "AdgenTesting"]
         ),
         .testTarget(
             name: "AdgenCLITests",

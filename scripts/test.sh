@@ -19,7 +19,7 @@ swift build --build-tests
 # Two runs: the tests that time network peers and child processes (provider fakes, the dispatcher, the batch
 # commands) run on their own, so CPU-heavy imaging tests in parallel cannot starve their timeouts on 2 cores.
 timed='(OpenAI|Replicate|Fal|ComfyUI|Automatic1111|HTTPEndpoint)ProviderTests|DispatcherTests|BatchCommandTests'
-timed+='|Webhook[A-Za-z]*Tests|DeliveryCommandTests'
+timed+='|Webhook[A-Za-z]*Tests|DeliveryCommandTests|ProgressTests|BatchServiceTests|InvalidCampaignTests'
 swift test --skip-build --skip "$timed"
 swift test --skip-build --filter "$timed"
 

@@ -1,19 +1,19 @@
 import AdgenCore
+import AdgenSQLite
+import AdgenService
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
-import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// `--store PATH` and `--config PATH`, shared by the batch commands.
+/// `--store PATH`, `--data DIR` and `--config PATH`, shared by the batch commands.
 struct StoreOptions: ParsableArguments {
     @Option(help: "The job store (an SQLite file; default $ADGEN_STORE, the config's store, or .adgen/adgen.sqlite).")
     var store: String?
+
+    @Option(
+        help:
+            "Where generations and creatives are written (default $ADGEN_DATA, the config's data, or the store's folder)."
+    )
+    var data: String?
 
     @Option(help: "Provider defaults and the store's path (default $ADGEN_CONFIG, or ./adgen.yaml when present).")
     var config: String?
@@ -40,16 +40,44 @@ struct StoreOptions: ParsableArguments {
         return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
+    /// The data root: `--data`, `$ADGEN_DATA`, `adgen.yaml`'s `data`, else the store's folder.
+    func dataRoot(_ configuration: AdgenConfiguration) -> DataRoot {
+        let environment = ProcessInfo.processInfo.environment["ADGEN_DATA"].flatMap { $0.isEmpty ? nil : $0 }
+        return DataRoot(
+            data ?? environment ?? configuration.data ?? (path(configuration) as NSString).deletingLastPathComponent)
+    }
+
+    /// Opens the store, or exits 69 saying why it cannot.
     func open(_ configuration: AdgenConfiguration) throws -> SQLiteJobStore {
-        let path = path(configuration)
         do {
-            return try SQLiteJobStore(path: path)
+            return try SQLiteJobStore(path: path(configuration))
         } catch {
             var errors = StreamWriter.standardError()
-            errors.writeLine("adgen: cannot open the store \(path): \(error)")
+            errors.writeLine("adgen: \(error.message)")
             errors.flush()
             throw Exit.unavailable
         }
+    }
+}
+
+/// `--progress` and `--out`, shared by the commands that run a batch.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Also export the batch to DIR/<campaign>/<batch-id>/ (creatives, manifests, packs, gallery).")
+    var out: String?
+
+    @Option(
+        help: """
+            How progress shows: auto (a bar on a terminal, else a line every 10 s), bar, lines, json (NDJSON events on \
+            stdout), none.
+            """)
+    var progress: ProgressMode = .auto
+
+    /// The service's run options.
+    func options(useCache: Bool) -> BatchService.RunOptions {
+        var options = BatchService.RunOptions()
+        options.useCache = useCache
+        options.exportFolders = out.map { [$0] } ?? []
+        return options
     }
 }
 
@@ -72,9 +100,6 @@ extension Adgen {
         @Argument(help: "A campaign YAML file.")
         var file: String
 
-        @Option(help: "Also export the batch to DIR/<campaign>/<batch-id>/ (creatives, manifests, packs, gallery).")
-        var out: String?
-
         @Option(help: "Submit with this idempotency key (default: the campaign file's digest).")
         var idempotencyKey: String?
 
@@ -83,6 +108,8 @@ extension Adgen {
 
         @Flag(help: "Generate every image again instead of reusing cached generations.")
         var noCache = false
+
+        @OptionGroup var run: RunOptions
 
         @OptionGroup var options: StoreOptions
 
@@ -94,37 +121,41 @@ extension Adgen {
             }
             let source = CampaignSource(
                 bytes: Array(data), file: file, directory: (path as NSString).deletingLastPathComponent)
-            let campaign: Campaign
+            // The campaign is checked before the store is opened: an invalid one stores nothing.
+            let configuration = try options.configuration()
+            let context: BatchContext
             do {
-                campaign = try CampaignLoader().load(
-                    bytes: source.bytes, file: source.file, directory: source.directory)
+                context = try BatchService.load(source, settings: configuration)
             } catch {
                 report(error.diagnostics)
                 throw Exit.badInput
             }
-            try await BatchSession.with(options: options) { session in
-                var campaign = campaign
-                campaign.generation = session.settings(for: campaign)
-                // The provider is set up (credentials checked) before anything is submitted.
-                _ = try session.provider(for: campaign)
-                try session.checkWebhooks(of: campaign)
-                let key: String? =
-                    new || noCache ? idempotencyKey : (idempotencyKey ?? "campaign:" + Digest.sha256(source.bytes))
-                let (batch, created) = try await BatchSubmitter(outputRoot: "\(session.directory)/batches").submit(
-                    campaign, source: source, to: session.store, idempotencyKey: key, now: Date())
-                if !created && batch.state.isFinished {
+            let key: String? =
+                new || noCache ? idempotencyKey : (idempotencyKey ?? "campaign:" + Digest.sha256(source.bytes))
+            try await BatchSession.with(options: options, configuration: configuration) { session in
+                let service = session.service
+                let submission = try await session.checked { () async throws(ServiceError) in
+                    try await service.submit(context, idempotencyKey: key, now: Date())
+                }
+                let batch = submission.batch
+                if !submission.created && batch.state.isFinished {
                     session.say(
                         "batch \(batch.id) of this campaign is already \(batch.state.rawValue); --new starts another "
                             + "(cached generations are reused)")
-                } else if !created && session.interactive {
+                } else if !submission.created && session.interactive {
                     session.say("batch \(batch.id) (\(batch.state.rawValue)) is this campaign's; continuing it")
-                } else if created && session.interactive {
+                } else if submission.created && session.interactive {
                     session.say(
                         "batch \(batch.id): \(batch.creatives.total) creatives from \(batch.jobs.total) generations"
                             + (batch.estimatedCostUSD.map { String(format: ", estimated $%.2f", $0) } ?? ""))
                 }
-                try await session.registerWebhooks(of: campaign, batch: batch.id)
-                try await session.run(batch.id, useCache: !noCache, out: out)
+                let options = run.options(useCache: !noCache)
+                let outcome = try await session.rendering(run.progress) { events in
+                    try await session.checked { () async throws(ServiceError) in
+                        try await service.run(batch.id, options: options, events: events)
+                    }
+                }
+                try await session.conclude(outcome)
             }
         }
     }
@@ -137,19 +168,20 @@ extension Adgen {
         @Argument(help: "The batch id.")
         var batch: String
 
-        @Option(help: "Also export the batch to DIR/<campaign>/<batch-id>/ (creatives, manifests, packs, gallery).")
-        var out: String?
+        @OptionGroup var run: RunOptions
 
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
             try await BatchSession.with(options: options) { session in
-                _ = try await session.existingBatch(batch)
-                let campaign = try await session.runner(useCache: true).campaign(of: batch)
-                _ = try session.provider(for: campaign)
-                try session.checkWebhooks(of: campaign)
-                try await session.registerWebhooks(of: campaign, batch: batch)
-                try await session.run(batch, useCache: true, out: out)
+                let service = session.service
+                let options = run.options(useCache: true)
+                let outcome = try await session.rendering(run.progress) { events in
+                    try await session.checked { () async throws(ServiceError) in
+                        try await service.resume(batch, options: options, events: events)
+                    }
+                }
+                try await session.conclude(outcome)
             }
         }
     }
@@ -165,36 +197,37 @@ extension Adgen {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            let configuration = try options.configuration()
-            let store = try options.open(configuration)
-            var output = StreamWriter.standardOutput()
-            if let batch {
-                guard let record = try await store.batch(id: batch) else {
-                    var errors = StreamWriter.standardError()
-                    errors.writeLine("adgen: no batch \(batch) in \(options.path(configuration))")
-                    errors.flush()
-                    throw Exit.badInput
-                }
-                if options.json {
-                    output.writeLine(try BatchSession.json(record))
+            try await BatchSession.with(options: options) { session in
+                let service = session.service
+                var output = StreamWriter.standardOutput()
+                if let batch {
+                    let record = try await session.checked { () async throws(ServiceError) in
+                        try await service.batch(batch)
+                    }
+                    if options.json {
+                        output.writeLine(try BatchSession.json(session.resolved(record)))
+                    } else {
+                        for line in BatchSession.describe(session.resolved(record)) { output.writeLine(line) }
+                        for failure in try await session.checked({ () async throws(ServiceError) in
+                            try await service.failureReasons(batch)
+                        }) {
+                            output.writeLine("  \(failure.count) × \(failure.reason)")
+                        }
+                    }
                 } else {
-                    for line in BatchSession.describe(record) { output.writeLine(line) }
-                    let failures = try await store.creatives(batch: batch).filter { $0.failure != nil }
-                    for (reason, count) in BatchSession.tally(failures.compactMap(\.failure)).prefix(10) {
-                        output.writeLine("  \(count) × \(reason)")
+                    let batches = try await session.checked { () async throws(ServiceError) in
+                        try await service.batches(limit: 10)
+                    }.map(session.resolved)
+                    if options.json {
+                        output.writeLine(try BatchSession.json(batches))
+                    } else if batches.isEmpty {
+                        output.writeLine("no batches in \(session.path)")
+                    } else {
+                        for record in batches { output.writeLine(BatchSession.oneLine(record)) }
                     }
                 }
-            } else {
-                let batches = try await store.batches(limit: 10)
-                if options.json {
-                    output.writeLine(try BatchSession.json(batches))
-                } else if batches.isEmpty {
-                    output.writeLine("no batches in \(options.path(configuration))")
-                } else {
-                    for record in batches { output.writeLine(BatchSession.oneLine(record)) }
-                }
+                output.flush()
             }
-            output.flush()
         }
     }
 
@@ -209,28 +242,21 @@ extension Adgen {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            let configuration = try options.configuration()
-            let store = try options.open(configuration)
-            guard let record = try await store.batch(id: batch) else {
-                var errors = StreamWriter.standardError()
-                errors.writeLine("adgen: no batch \(batch) in \(options.path(configuration))")
-                errors.flush()
-                throw Exit.badInput
+            try await BatchSession.with(options: options) { session in
+                let service = session.service
+                let (before, after) = try await session.checked { () async throws(ServiceError) in
+                    try await service.cancel(batch, now: Date())
+                }
+                var output = StreamWriter.standardOutput()
+                if options.json {
+                    output.writeLine(try BatchSession.json(session.resolved(after)))
+                } else {
+                    output.writeLine(
+                        before.state.isFinished
+                            ? "batch \(batch) is already \(before.state.rawValue)" : BatchSession.oneLine(after))
+                }
+                output.flush()
             }
-            if !record.state.isFinished {
-                try await store.cancelPending(
-                    batch: batch, reason: "cancelled by the user", cancelBatch: true, now: Date())
-            }
-            let after = try await store.batch(id: batch) ?? record
-            var output = StreamWriter.standardOutput()
-            if options.json {
-                output.writeLine(try BatchSession.json(after))
-            } else {
-                output.writeLine(
-                    record.state.isFinished
-                        ? "batch \(batch) is already \(record.state.rawValue)" : BatchSession.oneLine(after))
-            }
-            output.flush()
         }
     }
 }

@@ -1,4 +1,5 @@
 import AdgenCore
+import AdgenService
 import ArgumentParser
 import Foundation
 
@@ -23,7 +24,7 @@ extension Adgen {
         var targets: [String]
 
         @Option(help: "The environment variable holding the webhook's whsec_ secret.")
-        var secretEnv = BatchSession.defaultSecretEnv
+        var secretEnv = BatchService.defaultSecretEnv
 
         @Option(help: "Send only these event types (comma-separated; default all).")
         var events: String?
@@ -33,71 +34,37 @@ extension Adgen {
 
         @OptionGroup var options: StoreOptions
 
+        @Option(help: "How progress shows: auto, bar, lines, json (NDJSON events on stdout), none.")
+        var progress: ProgressMode = .auto
+
         func run() async throws {
-            let parsed = try targets.map(Self.parse)
-            let eventList = events.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
-            for name in eventList where WebhookEvent.Kind(rawValue: name) == nil {
-                throw ValidationError(
-                    "unknown event '\(name)'; one of \(WebhookEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
-                )
+            var kinds = [WebhookEvent.Kind]()
+            for name in events.map({ $0.split(separator: ",").map { String($0).trimmed } }) ?? [] {
+                guard let kind = WebhookEvent.Kind(rawValue: name) else {
+                    throw ValidationError(
+                        "unknown event '\(name)'; one of "
+                            + WebhookEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                kinds.append(kind)
+            }
+            let parsed = try targets.map { text -> BatchService.ExportTarget in
+                switch try Self.parse(text) {
+                case .folder(let root): .folder(root)
+                case .webhook(let url): .webhook(url: url, secretEnv: secretEnv, events: kinds)
+                }
             }
             try await BatchSession.with(options: options) { session in
-                let record = try await session.existingBatch(batch)
-                let sender = session.delivery
-                var exportFailure: ExitCode?
-                // Endpoints this command sends to: its exit code is about them, not the campaign's own webhooks.
-                var registered = Set<Int64>()
-                for target in parsed {
-                    switch target {
-                    case .folder(let root):
-                        guard record.state == .completed else {
-                            session.say(
-                                "adgen: batch \(batch) is \(record.state.rawValue); only a completed batch is exported")
-                            throw Exit.badInput
-                        }
-                        do {
-                            let delivery = try await DeliveryBatch.load(batch: batch, from: session.store)
-                            let export = try FolderExporter(root: root).export(delivery)
-                            session.say("exported to \(export.directory)")
-                            try await session.announce(export, of: record, with: sender)
-                        } catch let error as ExportError {
-                            session.say("adgen: export: \(error.description)")
-                            exportFailure = BatchSession.exitCode(for: error)
-                        }
-                    case .webhook(let url):
-                        do {
-                            _ = try sender.configuration.policy.check(url)
-                        } catch {
-                            session.say("adgen: --to webhook:\(WebhookURLPolicy.redacted(url)): \(error)")
-                            throw Exit.badInput
-                        }
-                        do {
-                            _ = try WebhookSecret.fromEnvironment(secretEnv, sender.configuration.environment)
-                        } catch {
-                            session.say("adgen: --to webhook:\(WebhookURLPolicy.redacted(url)): \(error)")
-                            throw Exit.notConfigured
-                        }
-                        let endpoint = try await session.store.register(
-                            batch: batch,
-                            [.init(url: url, secretEnv: secretEnv, events: eventList, origin: .export)], now: Date()
-                        ).first { $0.url == url && $0.origin == .export }
-                        guard let endpoint else { continue }
-                        registered.insert(endpoint.id)
-                        let delivery = try await DeliveryBatch.load(batch: batch, from: session.store)
-                        try await sender.replay(
-                            record, to: endpoint, campaign: delivery.campaign, manifest: Manifest(delivery),
-                            manifestPath: nil)
+                let service = session.service
+                let outcome = try await session.rendering(progress) { events in
+                    try await session.checked { () async throws(ServiceError) in
+                        try await service.export(batch, to: parsed, wait: wait, events: events)
                     }
                 }
-                if try await !session.store.messages(batch: batch).isEmpty {
-                    var waiting = session
-                    waiting.waitOverride = wait
-                    try await waiting.drain(batch, sender)
+                if let failure = outcome.failures.first { throw Exit.code(for: failure) }
+                if let mine = outcome.requested {
+                    if mine.pending > 0 { throw Exit.tryAgain }
+                    if mine.failed > 0 { throw Exit.someFailed }
                 }
-                let mine = try await session.store.messages(batch: batch).filter { registered.contains($0.endpointID) }
-                if let exportFailure { throw exportFailure }
-                if mine.contains(where: { $0.state == .pending }) { throw Exit.tryAgain }
-                if mine.contains(where: { $0.state == .failed || $0.state == .skipped }) { throw Exit.someFailed }
             }
         }
 
@@ -137,32 +104,33 @@ extension Adgen {
 
         func run() async throws {
             try await BatchSession.with(options: options) { session in
-                _ = try await session.existingBatch(batch)
+                let service = session.service
                 if send {
-                    let sender = session.delivery
-                    if let campaign = try? await session.runner(useCache: true).campaign(of: batch) {
-                        try await sender.announceCreatives(batch: batch, campaign: campaign)
+                    let report = try await session.checked { () async throws(ServiceError) in
+                        try await service.sendDeliveries(batch, wait: wait)
                     }
-                    var waiting = session
-                    waiting.waitOverride = wait
-                    try await waiting.drain(batch, sender)
+                    if report.pending > 0 || report.failed > 0 || session.interactive {
+                        session.say(ProgressRenderer.describe(report))
+                    }
                 }
-                let endpoints = try await session.store.endpoints(batch: batch)
-                let messages = try await session.store.messages(batch: batch)
-                let attempts = Dictionary(grouping: try await session.store.attempts(batch: batch), by: \.messageID)
+                let log = try await session.checked { () async throws(ServiceError) in
+                    try await service.deliveryLog(batch)
+                }
                 var output = StreamWriter.standardOutput()
                 if options.json {
                     output.writeLine(
                         try BatchSession.json(
                             DeliveryLog(
-                                endpoints: endpoints.map { endpoint in
+                                endpoints: log.endpoints.map { endpoint in
                                     var endpoint = endpoint
                                     endpoint.url = WebhookURLPolicy.redacted(endpoint.url)
                                     return endpoint
                                 },
-                                messages: messages.map { .init(message: $0, attempts: attempts[$0.id] ?? []) })))
+                                messages: log.messages.map { .init(message: $0, attempts: log.attempts[$0.id] ?? []) }))
+                    )
                 } else {
-                    for line in Self.describe(endpoints: endpoints, messages: messages, attempts: attempts) {
+                    for line in Self.describe(endpoints: log.endpoints, messages: log.messages, attempts: log.attempts)
+                    {
                         output.writeLine(line)
                     }
                 }

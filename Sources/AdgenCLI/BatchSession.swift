@@ -1,10 +1,10 @@
 import AdgenCore
+import AdgenSQLite
+import AdgenService
 import ArgumentParser
-import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -12,54 +12,38 @@ import Synchronization
     import Darwin
 #endif
 
-/// What the batch commands share: the store, the HTTP client, the provider factory, progress and summaries.
+/// What the batch commands share: the store and the service over it, and how to print.
 struct BatchSession {
     let options: StoreOptions
-    let configuration: AdgenConfiguration
-    let store: SQLiteJobStore
-    let providers: ProviderFactory
+    let service: BatchService
     let interactive = isatty(2) != 0
-    let logger: Logger
-    /// `--wait`: seconds to wait for webhook retries, instead of `adgen.yaml`'s `webhooks.wait_s`.
-    var waitOverride: Double?
 
-    /// Opens the store and an HTTP client for the duration of `body`.
-    static func with(options: StoreOptions, _ body: (BatchSession) async throws -> Void) async throws {
-        let configuration = try options.configuration()
+    /// Opens the store and a service over it for the duration of `body`; the store is closed after.
+    static func with(
+        options: StoreOptions, configuration: AdgenConfiguration? = nil, _ body: (BatchSession) async throws -> Void
+    ) async throws {
+        let configuration = try configuration ?? options.configuration()
         let store = try options.open(configuration)
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "adgen")
         logger.logLevel =
             ProcessInfo.processInfo.environment["ADGEN_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        // The client's default of 8 connections per host would cap a provider's `concurrency` at 8.
-        var http = HTTPClient.Configuration()
-        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
-        try await HTTPClient.withHTTPClient(configuration: http) { client in
-            let session = BatchSession(
-                options: options, configuration: configuration, store: store,
-                providers: ProviderFactory(environment: ProcessInfo.processInfo.environment, httpClient: client),
-                logger: logger)
-            try await body(session)
+        let settings = BatchService.Configuration(
+            settings: configuration, dataRoot: options.dataRoot(configuration),
+            environment: ProcessInfo.processInfo.environment)
+        do {
+            try await BatchService.with(configuration: settings, store: store, logger: logger) { service in
+                try await body(BatchSession(options: options, service: service))
+            }
+        } catch {
+            try? await store.close()
+            throw error
         }
+        try? await store.close()
     }
 
-    /// The store's path, and its folder: generations and batch outputs live beside the database.
-    var path: String { options.path(configuration) }
-    var directory: String { (path as NSString).deletingLastPathComponent }
-
-    /// The batch `id`, or exit 65 saying it is not in this store.
-    func existingBatch(_ id: String) async throws -> Batch {
-        guard let batch = try await store.batch(id: id) else {
-            say("adgen: no batch \(id) in \(path); `adgen status` lists them")
-            throw Exit.badInput
-        }
-        return batch
-    }
-
-    /// The campaign's generation settings, with what it leaves unset from `adgen.yaml`.
-    func settings(for campaign: Campaign) -> GenerationSettings {
-        campaign.generation.withDefaults(configuration.providers[campaign.generation.provider])
-    }
+    /// The store's path.
+    var path: String { options.path(service.configuration.settings) }
 
     /// Prints a line on stderr.
     func say(_ line: String) {
@@ -68,91 +52,58 @@ struct BatchSession {
         errors.flush()
     }
 
-    /// The campaign's provider, or the setup error (a missing key) as exit 78.
-    func provider(for campaign: Campaign) throws -> any ImageProvider {
+    /// Prints a service error and gives its exit code to throw.
+    func fail(_ error: ServiceError) -> ExitCode {
+        if error.kind == .invalidCampaign {
+            report(error.diagnostics)
+        } else if error.kind == .noSuchBatch {
+            say("adgen: \(error.message) (\(path))")
+        } else {
+            say("adgen: \(error.message)")
+        }
+        return Exit.code(for: error)
+    }
+
+    /// Runs `body`, printing a service error it throws and exiting with its code.
+    func checked<Result>(_ body: () async throws(ServiceError) -> Result) async throws -> Result {
         do {
-            _ = try providers.backgroundRemovers(for: campaign)
-            return try providers.provider(for: campaign)
+            return try await body()
         } catch {
-            say("adgen: \(campaign.file): \(error.description)")
-            throw Exit.notConfigured
+            throw fail(error)
         }
     }
 
-    func runner(useCache: Bool) -> BatchRunner {
-        var settings = BatchRunner.Configuration(storeDirectory: directory)
-        settings.useCache = useCache
-        settings.providerDefaults = configuration.providers
-        return BatchRunner(configuration: settings, store: store, providers: providers, logger: logger)
+    /// Prints what a run or export did as it happens, in the chosen progress mode, while `body` works; `body` gets
+    /// the continuation to give the service (which finishes it).
+    func rendering<Result: Sendable>(
+        _ mode: ProgressMode, _ body: @Sendable (AsyncStream<BatchEvent>.Continuation) async throws -> Result
+    ) async throws -> Result {
+        let (events, continuation) = AsyncStream.makeStream(of: BatchEvent.self, bufferingPolicy: .bufferingNewest(64))
+        var renderer = ProgressRenderer(mode: mode.resolved(interactive: interactive), interactive: interactive)
+        async let result = body(continuation)
+        for await event in events { renderer.render(event) }
+        renderer.finish()
+        return try await result
     }
 
-    /// Runs a batch with a progress bar on a terminal while its webhook events go out, then exports it (to `out`
-    /// and the campaign's folders), prints the summary (or the record with --json), and exits with the documented
-    /// code.
-    func run(_ batchID: String, useCache: Bool, out: String?) async throws {
-        let runner = runner(useCache: useCache)
-        let clock = ContinuousClock()
-        let start = clock.now
-        // When the runner is done, the other tasks finish their round and stop: a webhook round is not cut off in
-        // the middle (its attempts would go unrecorded, and a 410 unheeded).
-        let done = DoneSignal()
-        let summary: BatchRunner.Summary = try await withThrowingTaskGroup(of: BatchRunner.Summary?.self) { group in
-            group.addTask {
-                defer { done.set() }
-                return try await runner.run(batchID)
-            }
-            group.addTask {
-                await deliverWhileRunning(batchID, until: done)
-                return nil
-            }
-            if interactive {
-                group.addTask {
-                    let first = try? await store.batch(id: batchID)
-                    let startDone = (first?.creatives.total ?? 0) - (first?.creatives.remaining ?? 0)
-                    while !Task.isCancelled && !done.isSet {
-                        try? await Task.sleep(for: .milliseconds(250))
-                        guard let batch = try? await store.batch(id: batchID) else { continue }
-                        let line = Self.progressLine(
-                            batch, seconds: (clock.now - start).seconds, doneAtStart: startDone)
-                        var errors = StreamWriter.standardError()
-                        errors.write("\r\u{1B}[K" + line)
-                        errors.flush()
-                    }
-                    return nil
-                }
-            }
-            var summary: BatchRunner.Summary?
-            while let result = try await group.next() {
-                if let result { summary = result }
-            }
-            guard let summary else { throw CancellationError() }
-            return summary
-        }
-        if interactive {
-            var errors = StreamWriter.standardError()
-            errors.write("\r\u{1B}[K")
-            errors.flush()
-        }
-        let batch = summary.batch
-        var exportFailure: ExitCode?
-        if summary.paused == nil {
-            do {
-                try await deliver(batch, out: out)
-            } catch let code as ExitCode {
-                exportFailure = code
-            }
-        }
+    /// Prints what a run left: the webhooks line is the renderer's; here the JSON record, the summary when it is
+    /// worth reading (a terminal, a pause, a failure) and the failure reasons; then throws the documented exit code.
+    func conclude(_ outcome: BatchService.RunOutcome) async throws {
+        let batch = outcome.batch
         if options.json {
             var output = StreamWriter.standardOutput()
-            output.writeLine(try Self.json(batch))
+            output.writeLine(try Self.json(resolved(batch)))
             output.flush()
         }
-        if interactive || summary.paused != nil || batch.state != .completed || batch.creatives.failed > 0 {
-            for line in Self.describe(batch) { say(line) }
-            let failures = try await store.creatives(batch: batchID).compactMap(\.failure)
-            for (reason, count) in Self.tally(failures).prefix(10) { say("  \(count) × \(reason)") }
+        if interactive || outcome.paused != nil || batch.state != .completed || batch.creatives.failed > 0 {
+            for line in Self.describe(resolved(batch)) { say(line) }
+            for failure in try await checked({ () async throws(ServiceError) in
+                try await service.failureReasons(batch.id)
+            }) {
+                say("  \(failure.count) × \(failure.reason)")
+            }
         }
-        if let paused = summary.paused {
+        if let paused = outcome.paused {
             say("adgen: paused: \(paused)")
             throw Exit.tryAgain
         }
@@ -161,23 +112,17 @@ struct BatchSession {
         case .failed: throw Exit.someFailed
         default: if batch.creatives.completed < batch.creatives.total { throw Exit.someFailed }
         }
-        if let exportFailure { throw exportFailure }
+        if let failure = outcome.exportFailures.first { throw Exit.code(for: failure) }
     }
 
-    /// `running 120/400 · 3 failed · 4.2/s · ETA 66 s · $1.20`
-    static func progressLine(_ batch: Batch, seconds: Double, doneAtStart: Int) -> String {
-        let counts = batch.creatives
-        let done = counts.total - counts.remaining
-        let rate = seconds > 0 ? Double(done - doneAtStart) / seconds : 0
-        var line = "\(batch.state.rawValue) \(done)/\(counts.total)"
-        if counts.failed > 0 { line += " · \(counts.failed) failed" }
-        line += " · \(String(format: "%.1f", rate))/s"
-        if rate > 0 { line += " · ETA \(Int((Double(counts.remaining) / rate).rounded(.up))) s" }
-        line += String(format: " · $%.2f", batch.costUSD)
-        return line
+    /// The batch with its output folder absolute, as a person or a script reading the output needs it.
+    func resolved(_ batch: Batch) -> Batch {
+        var batch = batch
+        batch.outputDirectory = service.configuration.dataRoot.resolve(batch.outputDirectory)
+        return batch
     }
 
-    /// The summary lines of a batch.
+    /// The summary lines of a batch (its output folder resolved).
     static func describe(_ batch: Batch) -> [String] {
         let creatives = batch.creatives
         let jobs = batch.jobs
@@ -205,13 +150,6 @@ struct BatchSession {
             + String(format: "$%.2f  ", batch.costUSD) + batch.campaign
     }
 
-    /// Failure reasons by count, most frequent first.
-    static func tally(_ reasons: [String]) -> [(String, Int)] {
-        reasons.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }.sorted {
-            ($1.value, $0.key) < ($0.value, $1.key)
-        }
-    }
-
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -221,31 +159,9 @@ struct BatchSession {
     }
 }
 
-/// A one-way signal between tasks: set once, read by anyone.
-final class DoneSignal: Sendable {
-    private let value = Mutex(false)
-
-    /// Whether it was set.
-    var isSet: Bool { value.withLock { $0 } }
-
-    /// Sets it.
-    func set() { value.withLock { $0 = true } }
-}
-
 /// SHA-256 in hex.
 enum Digest {
     static func sha256(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
-}
-
-extension Exit {
-    /// The batch was cancelled.
-    static let cancelled = ExitCode(4)
-    /// A provider or the store is unavailable.
-    static let unavailable = ExitCode(69)
-    /// Paused on an operator error (a full disk): fix it, then `adgen resume`.
-    static let tryAgain = ExitCode(75)
-    /// The provider is not configured (a missing API key).
-    static let notConfigured = ExitCode(78)
 }

@@ -1,4 +1,5 @@
 import AdgenCore
+import AdgenSQLite
 import AdgenTesting
 import Crypto
 import Foundation
@@ -144,12 +145,15 @@ import Testing
         #expect(Set(firstKeys).count == firstKeys.count, "no key asked twice within a run")
 
         // Every creative is on disk exactly once, with the recorded checksum; no temporary file is left.
-        let files = try FileManager.default.subpathsOfDirectory(atPath: after.outputDirectory)
+        // Rows name files relative to the data root (the store's folder by default).
+        let outputs = DataRoot("\(folder.path)/s").resolve(after.outputDirectory)
+        #expect(!after.outputDirectory.hasPrefix("/"), "no absolute path in the store")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: outputs)
         #expect(files.filter { $0.hasSuffix(".tmp") }.isEmpty)
         #expect(files.filter { $0.hasSuffix(".jpg") }.count == 48)
         for creative in try await store.creatives(batch: id) {
             let file = try #require(creative.file)
-            let bytes = try #require(FileManager.default.contents(atPath: "\(after.outputDirectory)/\(file)"))
+            let bytes = try #require(FileManager.default.contents(atPath: "\(outputs)/\(file)"))
             let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             #expect(digest == creative.sha256)
         }
@@ -297,7 +301,8 @@ import Testing
         #expect(batch.creatives.completed < 24)
         // Whatever is marked made is on disk.
         for creative in try await store.creatives(batch: id) where creative.state == .succeeded {
-            #expect(FileManager.default.fileExists(atPath: "\(batch.outputDirectory)/\(creative.file ?? "")"))
+            let made = DataRoot("\(folder.path)/s").resolve(batch.outputDirectory)
+            #expect(FileManager.default.fileExists(atPath: "\(made)/\(creative.file ?? "")"))
         }
         _ = try await AdgenProcess.shell("mount -o remount,size=64m '\(outputs)'")
         let resumed = try await AdgenProcess.run(["resume", id, "--store", "s/adgen.sqlite"], in: folder.path)

@@ -1,4 +1,5 @@
 import AdgenCore
+import AdgenSQLite
 import AdgenTesting
 import Foundation
 import Testing

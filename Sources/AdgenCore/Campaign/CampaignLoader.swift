@@ -64,6 +64,8 @@ public struct CampaignLoader: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CampaignError([Diagnostic(at, "cannot read \(path)", hint: "check its permissions")])
         }
-        return [UInt8](data)
+        let bytes = [UInt8](data)
+        FileRecorder.current?.record(path, bytes)
+        return bytes
     }
 }

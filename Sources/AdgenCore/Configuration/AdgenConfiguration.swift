@@ -7,6 +7,7 @@ import Yams
 ///
 /// ```yaml
 /// store: /var/lib/adgen/adgen.sqlite
+/// data: /srv/adgen            # generations/ and batches/ (default: the store's folder)
 /// providers:
 ///   openai: { model: gpt-image-1, concurrency: 8, requests_per_minute: 50, max_attempts: 5 }
 ///   comfyui: { base_url: "http://10.0.0.5:8188", concurrency: 2 }
@@ -30,6 +31,8 @@ public struct AdgenConfiguration: Sendable, Equatable {
 
     /// The job store's path.
     public var store: String?
+    /// The data root: where generations and creatives are written (default: the store's folder).
+    public var data: String?
     /// Defaults by provider id.
     public var providers: [String: ProviderDefaults] = [:]
     /// How webhook messages are sent (`webhooks:`).
@@ -116,11 +119,12 @@ struct ConfigurationDecoder: YAMLDecoding {
     mutating func decode() -> AdgenConfiguration {
         var configuration = AdgenConfiguration()
         guard let root = source.root,
-            let pairs = mapping(root, "the configuration", allowed: ["store", "providers", "webhooks"])
+            let pairs = mapping(root, "the configuration", allowed: ["store", "data", "providers", "webhooks"])
         else { return configuration }
         for (key, _, value) in pairs {
             switch key {
             case "store": configuration.store = string(value, "store")
+            case "data": configuration.data = string(value, "data")
             case "providers":
                 for (provider, providerNode, settings) in mapping(value, "providers") ?? [] {
                     guard GenerationSettings.knownProviders.contains(provider) else {

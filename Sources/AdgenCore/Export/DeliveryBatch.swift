@@ -2,7 +2,7 @@
 public struct DeliveryBatch: Sendable {
     /// The batch record: state, counts, cost, output folder.
     public var batch: Batch
-    /// The campaign the batch was submitted with, loaded again from the store's copy.
+    /// The campaign the batch was submitted with.
     public var campaign: Campaign
     /// Every creative of the batch, in any state.
     public var creatives: [CreativeRecord]
@@ -17,15 +17,15 @@ public struct DeliveryBatch: Sendable {
         self.jobs = jobs
     }
 
-    /// Reads batch `id`, its campaign (as submitted), creatives and jobs from `store`. Throws
-    /// `ExportError.noSuchBatch` when the store has no such batch, and the loader's `CampaignError` when the
-    /// stored campaign no longer loads (a layout template or logo it names was moved).
-    public static func load(batch id: String, from store: any JobStore) async throws -> DeliveryBatch {
-        guard let batch = try await store.batch(id: id) else { throw ExportError.noSuchBatch(id) }
-        let source = try await store.campaignSource(batch: id)
-        let campaign = try CampaignLoader().load(bytes: source.bytes, file: source.file, directory: source.directory)
+    /// Reads batch `id`, its creatives and jobs from `store`; its campaign is `context`'s. The batch's output folder
+    /// is resolved against `dataRoot`. Throws `ExportError.noSuchBatch` when the store has no such batch.
+    public static func load(
+        batch id: String, context: BatchContext, dataRoot: DataRoot, from store: any JobStore
+    ) async throws -> DeliveryBatch {
+        guard var batch = try await store.batch(id: id) else { throw ExportError.noSuchBatch(id) }
+        batch.outputDirectory = dataRoot.resolve(batch.outputDirectory)
         return DeliveryBatch(
-            batch: batch, campaign: campaign, creatives: try await store.creatives(batch: id),
+            batch: batch, campaign: context.campaign, creatives: try await store.creatives(batch: id),
             jobs: try await store.jobs(batch: id))
     }
 

@@ -59,6 +59,30 @@ public struct Batch: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var finishedAt: Date?
+
+    /// Creates a record (stores build these from their rows).
+    package init(
+        id: String, campaign: String, state: State, provider: String, model: String, creatives: Counts, jobs: Counts,
+        costUSD: Double, estimatedCostUSD: Double? = nil, maxCostUSD: Double? = nil, idempotencyKey: String? = nil,
+        reason: String? = nil, outputDirectory: String, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil
+    ) {
+        self.id = id
+        self.campaign = campaign
+        self.state = state
+        self.provider = provider
+        self.model = model
+        self.creatives = creatives
+        self.jobs = jobs
+        self.costUSD = costUSD
+        self.estimatedCostUSD = estimatedCostUSD
+        self.maxCostUSD = maxCostUSD
+        self.idempotencyKey = idempotencyKey
+        self.reason = reason
+        self.outputDirectory = outputDirectory
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// A generation to make: one image per (prompt, negative prompt, seed, aspect family), from which every size of
@@ -94,6 +118,28 @@ public struct GenerationJob: Sendable, Codable, Equatable {
     public var leaseExpiresAt: Date?
     /// Not to be started before this moment (backoff, Retry-After).
     public var notBefore: Date
+
+    /// Creates a record (stores build these from their rows).
+    package init(
+        id: Int64, batchID: String, key: String, request: GenerationRequest, family: String, state: State,
+        attempts: Int, lastError: String? = nil, providerRequestID: String? = nil, costUSD: Double, cached: Bool,
+        leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, notBefore: Date
+    ) {
+        self.id = id
+        self.batchID = batchID
+        self.key = key
+        self.request = request
+        self.family = family
+        self.state = state
+        self.attempts = attempts
+        self.lastError = lastError
+        self.providerRequestID = providerRequestID
+        self.costUSD = costUSD
+        self.cached = cached
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.notBefore = notBefore
+    }
 }
 
 /// A creative of a batch: one variant at one size, cut from one job's image.
@@ -123,6 +169,28 @@ public struct CreativeRecord: Sendable, Codable {
     public var failure: String?
     /// Why it was dropped after scoring (near-duplicate, below `min_score`); its file is removed.
     public var dropped: String?
+
+    /// Creates a record (stores build these from their rows).
+    package init(
+        id: String, batchID: String, jobID: Int64, variant: StoredVariant, sizeID: String, state: State,
+        file: String? = nil, bytes: Int? = nil, sha256: String? = nil, format: String? = nil,
+        scorecard: Scorecard? = nil, events: [String], failure: String? = nil, dropped: String? = nil
+    ) {
+        self.id = id
+        self.batchID = batchID
+        self.jobID = jobID
+        self.variant = variant
+        self.sizeID = sizeID
+        self.state = state
+        self.file = file
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.format = format
+        self.scorecard = scorecard
+        self.events = events
+        self.failure = failure
+        self.dropped = dropped
+    }
 }
 
 /// The part of a `Variant` a batch keeps: enough to lay out its copy and to report it.

@@ -10,18 +10,18 @@ import Logging
 public struct BatchRunner: Sendable {
     /// Where and how.
     public struct Configuration: Sendable {
-        /// Generated images are kept under `<storeDirectory>/generations/` (the cache).
-        public var storeDirectory: String
+        /// The folder generations (`generations/`, the cache) and creatives (`batches/<id>/`) are written under.
+        public var dataRoot: DataRoot
         /// Reuse cached generations (`--no-cache` turns it off).
         public var useCache = true
-        /// Provider defaults from `adgen.yaml`, for what a campaign leaves unset.
-        public var providerDefaults: [String: AdgenConfiguration.ProviderDefaults] = [:]
+        /// The wall clock, for the times the store records.
+        public var now: @Sendable () -> Date = { Date() }
         /// Overrides of the campaign's dispatch settings (concurrency, rate limits, retries, timeouts).
         public var dispatch: (@Sendable (inout Dispatcher<ContinuousClock>.Configuration) -> Void)?
 
         /// Creates a configuration.
-        public init(storeDirectory: String) {
-            self.storeDirectory = storeDirectory
+        public init(dataRoot: DataRoot) {
+            self.dataRoot = dataRoot
         }
     }
 
@@ -46,24 +46,15 @@ public struct BatchRunner: Sendable {
         self.logger = logger
     }
 
-    /// The campaign a batch was submitted with, loaded again from the store's copy.
-    public func campaign(of batch: String) async throws -> Campaign {
-        let source = try await store.campaignSource(batch: batch)
-        var campaign = try CampaignLoader().load(bytes: source.bytes, file: source.file, directory: source.directory)
-        campaign.generation = campaign.generation.withDefaults(
-            configuration.providerDefaults[campaign.generation.provider])
-        return campaign
-    }
-
-    /// Runs `batchID` until it is finished, cancelled or paused.
-    public func run(_ batchID: String) async throws -> Summary {
+    /// Runs `batchID`, whose campaign `context` holds, until it is finished, cancelled or paused.
+    public func run(_ batchID: String, context: BatchContext) async throws -> Summary {
         guard let batch = try await store.batch(id: batchID) else {
-            throw StoreError("no batch \(batchID) in this store")
+            throw StoreError.noSuchBatch(batchID)
         }
         if batch.state.isFinished { return Summary(batch: batch) }
-        let campaign = try await campaign(of: batchID)
+        let campaign = context.campaign
         var factory = providers
-        factory.directory = try await store.campaignSource(batch: batchID).directory
+        factory.directory = context.directory
         let provider = try factory.provider(for: campaign)
         let pipeline = try Pipeline(
             campaign: campaign, backgroundRemovers: try factory.backgroundRemovers(for: campaign))
@@ -81,29 +72,32 @@ public struct BatchRunner: Sendable {
         configuration.dispatch?(&dispatch)
         let dispatcher = Dispatcher(
             store: store, provider: provider, configuration: dispatch, clock: ContinuousClock(), logger: logger)
-        let maker = CreativeMaker(campaign: campaign, pipeline: pipeline, outputDirectory: batch.outputDirectory)
-        let generations = "\(configuration.storeDirectory)/generations"
+        let root = configuration.dataRoot
+        let outputDirectory = root.resolve(batch.outputDirectory)
+        let maker = CreativeMaker(
+            context: context, pipeline: pipeline, outputDirectory: outputDirectory, dataRoot: root)
         // A process killed in the middle of a write leaves a temporary file: not a creative, removed.
-        AtomicFile.removeAbandoned(under: batch.outputDirectory)
-        AtomicFile.removeAbandoned(under: generations)
+        AtomicFile.removeAbandoned(under: outputDirectory)
+        AtomicFile.removeAbandoned(under: root.generations)
         logger.info("running", metadata: ["adgen.batch": "\(batchID)", "adgen.provider": "\(provider.id)"])
         let ending = try await dispatcher.run(
             batch: batchID,
             keep: { job, image in
                 let format = ImageFormat.detect(image.bytes) ?? .png
-                let path = "\(generations)/\(job.key.prefix(2))/\(job.key).\(format.fileExtension)"
-                try AtomicFile.write(image.bytes, to: path)
-                return path
+                let file = DataRoot.generationFile(key: job.key, fileExtension: format.fileExtension)
+                try AtomicFile.write(image.bytes, to: root.resolve(file))
+                return file
             },
+            isKept: { FileManager.default.fileExists(atPath: root.resolve($0.file)) },
             process: { generated in try await maker.make(generated, store: store) })
         switch ending {
         case .paused(let reason):
-            try await store.setState(batch: batchID, .inProgress, reason: "paused: \(reason)", now: Date())
+            try await store.setState(batch: batchID, .inProgress, reason: "paused: \(reason)", now: configuration.now())
             return Summary(batch: try await store.batch(id: batchID) ?? batch, paused: reason)
         case .cancelled:
             return Summary(batch: try await store.batch(id: batchID) ?? batch)
         case .drained:
-            try await finalize(batchID, campaign: campaign, outputDirectory: batch.outputDirectory)
+            try await finalize(batchID, campaign: campaign, outputDirectory: outputDirectory)
             return Summary(batch: try await store.batch(id: batchID) ?? batch)
         }
     }
@@ -111,7 +105,7 @@ public struct BatchRunner: Sendable {
     /// The batch pass and the final state: `completed` when any creative was made (or none was asked for),
     /// `failed` when every one failed.
     func finalize(_ batchID: String, campaign: Campaign, outputDirectory: String) async throws {
-        try await store.setState(batch: batchID, .finalizing, reason: nil, now: Date())
+        try await store.setState(batch: batchID, .finalizing, reason: nil, now: configuration.now())
         let creatives = try await store.creatives(batch: batchID)
         let made = creatives.filter { $0.state == .succeeded && $0.scorecard != nil }
         let judgement = Judgement(
@@ -137,30 +131,34 @@ public struct BatchRunner: Sendable {
         try await store.setState(
             batch: batchID, allFailed ? .failed : .completed,
             reason: allFailed ? (creatives.first { $0.failure != nil }?.failure ?? "every creative failed") : budget,
-            now: Date())
+            now: configuration.now())
     }
 }
 
 /// Makes the creatives of one job from its image: pipeline, encode, score, then each file written atomically.
 struct CreativeMaker: Sendable {
-    let campaign: Campaign
+    let context: BatchContext
     let pipeline: Pipeline
     let outputDirectory: String
+    let dataRoot: DataRoot
+
+    var campaign: Campaign { context.campaign }
 
     func make(_ generated: Dispatcher<ContinuousClock>.Generated, store: any JobStore) async throws
         -> [CreativeResult]
     {
         let records = try await store.creatives(job: generated.job.id)
         let source: Image
+        let file = dataRoot.resolve(generated.generation.file)
         do {
-            source = try Image.load(path: generated.generation.file)
+            source = try Image.load(path: file)
         } catch {
-            throw PipelineError("the generated image \(generated.generation.file) cannot be read: \(error)")
+            throw PipelineError("the generated image \(file) cannot be read: \(error)")
         }
         let scorer = Scorer(configuration: .init(weights: campaign.scoring.weights))
         var results = [CreativeResult]()
         for record in records where record.state == .pending {
-            guard let size = campaign.sizes.first(where: { $0.id == record.sizeID }) else {
+            guard let size = context.size(record.sizeID) else {
                 results.append(
                     CreativeResult(
                         id: record.id, state: .failed, failure: "size \(record.sizeID) is no longer in the campaign"))

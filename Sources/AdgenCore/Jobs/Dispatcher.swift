@@ -103,8 +103,13 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         case paused(String)
     }
 
-    /// Dispatches every job of `batch` until none is left, the batch is cancelled, or work must pause.
-    public func run(batch: String, keep: @escaping Keep, process: @escaping Process) async throws -> Ending {
+    /// Dispatches every job of `batch` until none is left, the batch is cancelled, or work must pause. `isKept` says
+    /// whether a cached generation's file is still there (a cache entry whose file is gone is generated again).
+    public func run(
+        batch: String, keep: @escaping Keep,
+        isKept: @escaping @Sendable (CachedGeneration) -> Bool = { FileManager.default.fileExists(atPath: $0.file) },
+        process: @escaping Process
+    ) async throws -> Ending {
         let anchor = (instant: clock.now, date: Date())
         @Sendable func now() -> Double {
             anchor.date.timeIntervalSince1970 + anchor.instant.duration(to: clock.now).seconds
@@ -179,11 +184,11 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     for job in jobs {
                         inFlight += 1
                         let cached = configuration.useCache ? try await store.cachedGeneration(key: job.key) : nil
-                        let cachedFile = cached.flatMap { FileManager.default.fileExists(atPath: $0.file) ? $0 : nil }
+                        let cachedFile = cached.flatMap { isKept($0) ? $0 : nil }
                         if cachedFile != nil { machine.startCached() } else { machine.start(now: moment) }
                         group.addTask {
                             await self.execute(
-                                job, cached: cachedFile, keep: keep, process: process, pipelines: pipelines,
+                                job, cached: cachedFile, keep: keep, process: process, pipelines: pipelines, now: now,
                                 continuation: continuation)
                         }
                     }
@@ -266,15 +271,16 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
     /// One job: the image (cache or provider), then the pipeline; reports both ends as events.
     func execute(
         _ job: GenerationJob, cached: CachedGeneration?, keep: Keep, process: Process, pipelines: AsyncSemaphore,
-        continuation: AsyncStream<Event>.Continuation
+        now: @Sendable () -> Double, continuation: AsyncStream<Event>.Continuation
     ) async {
+        @Sendable func date() -> Date { Date(timeIntervalSince1970: now()) }
         let attempt = job.attempts
         let result: JobResult
         do {
             let generated: Generated
             if let cached {
                 continuation.yield(.generation(jobID: job.id, attempt: attempt, outcome: .cached))
-                try await store.recordGeneration(cached, job: job.id, cached: true)
+                try await store.recordGeneration(cached, job: job.id, cached: true, now: date())
                 generated = Generated(job: job, generation: cached, cached: true)
             } else {
                 let image: GeneratedImage
@@ -305,7 +311,7 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 let record = CachedGeneration(
                     key: job.key, provider: provider.id, model: job.request.model, file: file, width: image.width,
                     height: image.height, costUSD: image.costUSD, providerRequestID: image.providerRequestID)
-                try await store.recordGeneration(record, job: job.id, cached: false)
+                try await store.recordGeneration(record, job: job.id, cached: false, now: date())
                 generated = Generated(job: job, generation: record, cached: false)
             }
             try Task.checkCancellation()
@@ -318,7 +324,7 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 throw error
             }
             await pipelines.signal()
-            if try await store.complete(job: job.id, owner: owner, creatives: creatives, now: Date()) {
+            if try await store.complete(job: job.id, owner: owner, creatives: creatives, now: date()) {
                 result = .completed
             } else {
                 result = .failed("the lease was lost to another process")
@@ -336,7 +342,7 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
 
 extension Duration {
     /// The duration in seconds.
-    var seconds: Double {
+    package var seconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }

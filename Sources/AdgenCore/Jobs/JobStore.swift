@@ -3,10 +3,14 @@ import Foundation
 /// Durable state of batches, their generations (jobs) and creatives. Every method is one transaction: a
 /// process killed at any moment leaves the store as it was before or after the call, never between.
 public protocol JobStore: Sendable {
-    /// Submits a batch: `populate` adds its jobs and creatives, all in one transaction. A batch already submitted
-    /// with the same idempotency key is returned instead (`created == false`), and `populate` is not called.
-    func submit(_ header: BatchHeader, populate: @Sendable (any BatchPlanSink) throws -> Void) async throws
-        -> (batch: Batch, created: Bool)
+    /// Submits a batch with every creative of `plan`, in one transaction: a job per distinct key, each creative
+    /// made from its job. `plan` is iterated once, inside the transaction, so a lazy plan of any size is submitted in
+    /// bounded memory. A batch already submitted with the same idempotency key is returned instead
+    /// (`created == false`) and `plan` is not read.
+    func submit<Plan: Sequence & Sendable>(_ header: BatchHeader, plan: Plan) async throws -> (
+        batch: Batch, created: Bool
+    )
+    where Plan.Element == PlannedCreative
 
     /// The batch with `id`, with its current counts and cost.
     func batch(id: String) async throws -> Batch?
@@ -38,7 +42,7 @@ public protocol JobStore: Sendable {
     func cachedGeneration(key: String) async throws -> CachedGeneration?
 
     /// Records a fresh generation in the cache and its cost and request id on the job.
-    func recordGeneration(_ generation: CachedGeneration, job: Int64, cached: Bool) async throws
+    func recordGeneration(_ generation: CachedGeneration, job: Int64, cached: Bool, now: Date) async throws
 
     /// The creatives to make from a job's image.
     func creatives(job: Int64) async throws -> [CreativeRecord]
@@ -79,14 +83,40 @@ public protocol JobStore: Sendable {
 
     /// Stores the batch pass of scoring: each creative's final scorecard and why it was dropped.
     func judge(batch: String, _ verdicts: [CreativeVerdict]) async throws
+
+    /// Closes the store: connections are released and nothing may be asked of it afterwards. Front ends call it once,
+    /// when they stop.
+    func close() async throws
 }
 
-/// Where a batch's jobs and creatives are written while it is submitted.
-public protocol BatchPlanSink {
-    /// Adds the job for `key` (once per key; later calls return the same id).
-    func job(key: String, request: GenerationRequest, family: String) throws -> Int64
-    /// Adds a creative made from `job`.
-    func creative(id: String, job: Int64, variant: StoredVariant, sizeID: String) throws
+/// Everything a front end needs of a store: batches and their jobs, and the webhook outbox beside them. The SQLite
+/// store (and the PostgreSQL one) implement both halves.
+public typealias BatchStore = JobStore & WebhookOutbox
+
+/// One creative of a batch being submitted, with the generation (job) it is cut from.
+public struct PlannedCreative: Sendable {
+    /// The job's cache key: creatives with the same key share one generation.
+    public var jobKey: String
+    public var request: GenerationRequest
+    /// The job's aspect family (`1:1`, `9:16` …).
+    public var family: String
+    /// The creative's id (variant and size).
+    public var creativeID: String
+    public var variant: StoredVariant
+    public var sizeID: String
+
+    /// Creates an entry.
+    public init(
+        jobKey: String, request: GenerationRequest, family: String, creativeID: String, variant: StoredVariant,
+        sizeID: String
+    ) {
+        self.jobKey = jobKey
+        self.request = request
+        self.family = family
+        self.creativeID = creativeID
+        self.variant = variant
+        self.sizeID = sizeID
+    }
 }
 
 /// What a batch is submitted with.
@@ -120,17 +150,36 @@ public struct BatchHeader: Sendable {
     }
 }
 
-/// A campaign file as submitted: its bytes, name and the folder its relative paths resolve from.
+/// A campaign file as submitted: its bytes, name and the folder its relative paths resolve from; with a snapshot
+/// (`CampaignSnapshot`), also every file it references, so it loads the same anywhere.
 public struct CampaignSource: Sendable, Codable, Equatable {
+    /// A file the campaign references, by its path relative to the snapshot's folder (a folder ends with `/`).
+    public struct File: Sendable, Codable, Equatable {
+        public var path: String
+        public var bytes: [UInt8]
+
+        /// Creates a file entry.
+        public init(path: String, bytes: [UInt8]) {
+            self.path = path
+            self.bytes = bytes
+        }
+    }
+
     public var bytes: [UInt8]
+    /// The campaign's name in messages (`FILE:LINE:COL`).
     public var file: String
+    /// Where its relative paths resolve: absolute for a file on disk, relative to the snapshot's folder in a
+    /// snapshot.
     public var directory: String
+    /// The referenced files of a snapshot; empty for a campaign read in place.
+    public var files: [File]
 
     /// Creates a source.
-    public init(bytes: [UInt8], file: String, directory: String) {
+    public init(bytes: [UInt8], file: String, directory: String, files: [File] = []) {
         self.bytes = bytes
         self.file = file
         self.directory = directory
+        self.files = files
     }
 }
 

@@ -34,6 +34,9 @@ public final class WildcardLibrary: Sendable {
     public init(folders: [String], maxFileBytes: Int = 1 << 20) {
         self.folders = folders
         self.maxFileBytes = maxFileBytes
+        if let recorder = FileRecorder.current {
+            for folder in folders where FileManager.default.fileExists(atPath: folder) { recorder.recordFolder(folder) }
+        }
     }
 
     /// Every wildcard name, mapped to its file.

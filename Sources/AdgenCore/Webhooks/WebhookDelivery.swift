@@ -37,11 +37,11 @@ public struct WebhookDelivery: Sendable {
     }
 
     public var configuration: Configuration
-    let store: any JobStore & WebhookOutbox
+    let store: any BatchStore
     let logger: Logger
 
     /// Creates a delivery over `store`.
-    public init(configuration: Configuration, store: any JobStore & WebhookOutbox, logger: Logger) {
+    public init(configuration: Configuration, store: any BatchStore, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -52,7 +52,7 @@ public struct WebhookDelivery: Sendable {
     /// Adds a `creative.completed` or `creative.failed` message, per subscribed endpoint, for every creative of
     /// `batch` that finished since the last call. Returns the number of creatives announced.
     @discardableResult
-    public func announceCreatives(batch: String, campaign: Campaign, now: Date = Date()) async throws -> Int {
+    public func announceCreatives(batch: String, context: BatchContext, now: Date = Date()) async throws -> Int {
         var announced = 0
         while true {
             let creatives = try await store.unannouncedCreatives(batch: batch, limit: 500)
@@ -60,7 +60,7 @@ public struct WebhookDelivery: Sendable {
             let endpoints = try await store.endpoints(batch: batch)
             var messages = [WebhookMessage]()
             for creative in creatives {
-                let (kind, payload) = try WebhookEvent.creative(creative, campaign: campaign, at: now)
+                let (kind, payload) = try WebhookEvent.creative(creative, context: context, at: now)
                 for endpoint in endpoints where endpoint.wants(kind) {
                     messages.append(
                         WebhookMessage(
@@ -110,7 +110,7 @@ public struct WebhookDelivery: Sendable {
     /// so sending again to a new endpoint makes new messages; to the same one, what was delivered is not sent twice
     /// and what was given up or skipped is tried again.
     public func replay(
-        _ batch: Batch, to endpoint: WebhookEndpoint, campaign: Campaign, manifest: (some Encodable)?,
+        _ batch: Batch, to endpoint: WebhookEndpoint, context: BatchContext, manifest: (some Encodable)?,
         manifestPath: String?, now: Date = Date()
     ) async throws {
         // Read again: the batch may have finished since the caller looked (its own batch.completed gone out to the
@@ -119,7 +119,7 @@ public struct WebhookDelivery: Sendable {
         var messages = [WebhookMessage]()
         let creatives = try await store.creatives(batch: batch.id)
         for creative in creatives where creative.state == .succeeded || creative.state == .failed {
-            let (kind, payload) = try WebhookEvent.creative(creative, campaign: campaign, at: now)
+            let (kind, payload) = try WebhookEvent.creative(creative, context: context, at: now)
             guard endpoint.wants(kind) else { continue }
             messages.append(
                 WebhookMessage(

@@ -91,10 +91,11 @@ public enum WebhookEvent {
     }
 
     /// The payload of `creative.completed` or `creative.failed` for `creative`, by its state.
-    public static func creative(_ creative: CreativeRecord, campaign: Campaign, at timestamp: Date) throws -> (
+    public static func creative(_ creative: CreativeRecord, context: BatchContext, at timestamp: Date) throws -> (
         Kind, [UInt8]
     ) {
-        let size = campaign.sizes.first { $0.id == creative.sizeID }
+        let campaign = context.campaign
+        let size = context.size(creative.sizeID)
         let made = creative.state == .succeeded
         let kind: Kind = made ? .creativeCompleted : .creativeFailed
         let data = CreativeData(

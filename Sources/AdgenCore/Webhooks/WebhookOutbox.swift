@@ -97,6 +97,20 @@ public struct WebhookEndpoint: Sendable, Codable, Equatable {
     public func wants(_ type: WebhookEvent.Kind) -> Bool {
         disabledReason == nil && (events.isEmpty || events.contains(type.rawValue))
     }
+
+    /// Creates a record (stores build these from their rows).
+    package init(
+        id: Int64, batchID: String, url: String, secretEnv: String, events: [String], origin: Origin,
+        disabledReason: String? = nil
+    ) {
+        self.id = id
+        self.batchID = batchID
+        self.url = url
+        self.secretEnv = secretEnv
+        self.events = events
+        self.origin = origin
+        self.disabledReason = disabledReason
+    }
 }
 
 /// One event for one endpoint. Its id is the `webhook-id` of every attempt, and its payload the exact bytes

@@ -1,3 +1,4 @@
+import AdgenSQLite
 import AdgenTesting
 import AsyncHTTPClient
 import Crypto
@@ -34,9 +35,15 @@ struct ExportFixture: Sendable {
     let storePath: String
     let batchID: String
 
+    let context: BatchContext
+
+    /// The data root: the store's folder.
+    var dataRoot: DataRoot { DataRoot((storePath as NSString).deletingLastPathComponent) }
+
     /// The batch as export reads it.
     func delivery() async throws -> DeliveryBatch {
-        try await DeliveryBatch.load(batch: batchID, from: try SQLiteJobStore(path: storePath))
+        try await DeliveryBatch.load(
+            batch: batchID, context: context, dataRoot: dataRoot, from: try SQLiteJobStore(path: storePath))
     }
 
     /// One batch made per test process; tests that change files copy it first (`copy()`).
@@ -47,18 +54,17 @@ struct ExportFixture: Sendable {
         let file = try folder.write("campaign/c.yaml", campaign)
         let source = CampaignSource(
             bytes: Array(campaign.utf8), file: file, directory: (file as NSString).deletingLastPathComponent)
-        let loaded = try CampaignLoader().load(bytes: source.bytes, file: source.file, directory: source.directory)
+        let context = try BatchContext(source: source)
         let storePath = "\(folder.path)/store/adgen.sqlite"
         let store = try SQLiteJobStore(path: storePath)
-        let submitted = try await BatchSubmitter(outputRoot: "\(folder.path)/store/batches").submit(
-            loaded, source: source, to: store, idempotencyKey: "test-key",
-            now: Date(timeIntervalSince1970: 1_790_000_000))
+        let submitted = try await BatchSubmitter().submit(
+            context, to: store, idempotencyKey: "test-key", now: Date(timeIntervalSince1970: 1_790_000_000))
         var logger = Logger(label: "export-test")
         logger.logLevel = .error
         let runner = BatchRunner(
-            configuration: .init(storeDirectory: "\(folder.path)/store"), store: store,
+            configuration: .init(dataRoot: DataRoot("\(folder.path)/store")), store: store,
             providers: ProviderFactory(environment: [:], httpClient: .shared), logger: logger)
-        let summary = try await runner.run(submitted.batch.id)
+        let summary = try await runner.run(submitted.batch.id, context: context)
         #expect(summary.batch.state == .completed, "\(summary.batch.reason ?? "")")
         // Drop one creative the way the batch pass does, so the export has one to exclude.
         let creatives = try await store.creatives(batch: submitted.batch.id)
@@ -70,7 +76,7 @@ struct ExportFixture: Sendable {
                     id: victim.id, scorecard: try #require(victim.scorecard),
                     dropped: "near-duplicate of another creative")
             ])
-        return ExportFixture(folder: folder, storePath: storePath, batchID: submitted.batch.id)
+        return ExportFixture(folder: folder, storePath: storePath, batchID: submitted.batch.id, context: context)
     }
 
     /// The batch's output folder copied elsewhere, and the delivery pointing at the copy: files may be changed.

@@ -1,4 +1,5 @@
 import AdgenImaging
+import AdgenSQLite
 import AdgenTesting
 import Foundation
 import Testing
@@ -278,7 +279,9 @@ import ZIPFoundation
     func unknownBatch() async throws {
         let fixture = try await ExportFixture.shared.value
         let error = try await #require(throws: ExportError.self) {
-            try await DeliveryBatch.load(batch: "b_0000000000000000", from: try SQLiteJobStore(path: fixture.storePath))
+            try await DeliveryBatch.load(
+                batch: "b_0000000000000000", context: fixture.context, dataRoot: fixture.dataRoot,
+                from: try SQLiteJobStore(path: fixture.storePath))
         }
         #expect(error == .noSuchBatch && error.description.contains("b_0000000000000000"))
     }

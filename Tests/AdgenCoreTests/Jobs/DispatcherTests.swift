@@ -1,3 +1,4 @@
+import AdgenSQLite
 import AdgenTesting
 import Foundation
 import Logging
@@ -86,7 +87,7 @@ struct DispatcherTests {
     @Test("Every job runs once, never more than `concurrency` at a time")
     func concurrency() async throws {
         let store = try SQLiteJobStore()
-        _ = try await SQLiteJobStoreTests.submit(store, jobs: 40)
+        _ = try await StoreFixture.submit(store, jobs: 40)
         let provider = ScriptedProvider(latency: .milliseconds(100))
         let ending = try await Self.run(
             store, provider: provider, configuration: Self.configuration { $0.concurrency = 6 })
@@ -102,7 +103,7 @@ struct DispatcherTests {
     @Test("With 30% of calls failing (500s and 429s), every job still completes within the retry budget")
     func flakyProvider() async throws {
         let store = try SQLiteJobStore()
-        _ = try await SQLiteJobStoreTests.submit(store, jobs: 60)
+        _ = try await StoreFixture.submit(store, jobs: 60)
         let provider = ScriptedProvider { call in
             switch call % 10 {
             case 1, 4: .unavailable(provider: "scripted", message: "internal error", status: 500)
@@ -121,7 +122,7 @@ struct DispatcherTests {
     @Test("A refusal fails its job at once with the provider's reason; the others are made")
     func refusal() async throws {
         let store = try SQLiteJobStore()
-        _ = try await SQLiteJobStoreTests.submit(store, jobs: 3)
+        _ = try await StoreFixture.submit(store, jobs: 3)
         let provider = ScriptedProvider { call in
             call == 2
                 ? .contentPolicy(provider: "scripted", message: "request rejected by the safety system", status: 400)
@@ -137,7 +138,7 @@ struct DispatcherTests {
     @Test("Nothing is dispatched past max_cost_usd; the rest is cancelled with reason budget")
     func budget() async throws {
         let store = try SQLiteJobStore()
-        _ = try await SQLiteJobStoreTests.submit(store, jobs: 10)
+        _ = try await StoreFixture.submit(store, jobs: 10)
         let provider = ScriptedProvider(cost: 0.04)
         let ending = try await Self.run(
             store, provider: provider,
@@ -158,7 +159,7 @@ struct DispatcherTests {
     @Test("Cancelling the batch from outside stops new work and cancels the calls in flight")
     func cancel() async throws {
         let store = try SQLiteJobStore()
-        _ = try await SQLiteJobStoreTests.submit(store, jobs: 50)
+        _ = try await StoreFixture.submit(store, jobs: 50)
         let provider = ScriptedProvider(latency: .seconds(30))
         async let ending = Self.run(store, provider: provider, configuration: Self.configuration { $0.concurrency = 4 })
         let deadline = ContinuousClock().now + .seconds(30)
@@ -177,8 +178,8 @@ struct DispatcherTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let store = try SQLiteJobStore()
-        _ = try await SQLiteJobStoreTests.submit(store, id: "b_1", jobs: 5)
-        _ = try await SQLiteJobStoreTests.submit(store, id: "b_2", jobs: 5)
+        _ = try await StoreFixture.submit(store, id: "b_1", jobs: 5)
+        _ = try await StoreFixture.submit(store, id: "b_2", jobs: 5)
         let provider = ScriptedProvider()
         let keep: Dispatcher<ContinuousClock>.Keep = { job, image in
             let path = "\(folder.path)/\(job.key).png"
@@ -191,7 +192,7 @@ struct DispatcherTests {
         #expect(provider.calls == 5, "the second batch asks nothing of the provider")
         #expect(try await store.batch(id: "b_2")?.creatives.completed == 10)
         // --no-cache asks again.
-        _ = try await SQLiteJobStoreTests.submit(store, id: "b_3", jobs: 5)
+        _ = try await StoreFixture.submit(store, id: "b_3", jobs: 5)
         _ = try await Self.run(
             store, provider: provider, configuration: Self.configuration { $0.useCache = false }, batch: "b_3",
             keep: keep)
@@ -201,7 +202,7 @@ struct DispatcherTests {
     @Test("A full disk pauses the batch: the job goes back to the queue, nothing is marked done")
     func diskFull() async throws {
         let store = try SQLiteJobStore()
-        _ = try await SQLiteJobStoreTests.submit(store, jobs: 4)
+        _ = try await StoreFixture.submit(store, jobs: 4)
         let provider = ScriptedProvider()
         let ending = try await Self.run(
             store, provider: provider, configuration: Self.configuration { $0.concurrency = 1 },

@@ -1,3 +1,4 @@
+import AdgenCore
 import Foundation
 import GRDB
 
@@ -177,7 +178,8 @@ extension SQLiteJobStore: WebhookOutbox {
 
     static func message(_ row: Row) throws -> WebhookMessage {
         guard let type = WebhookEvent.Kind(rawValue: row["type"]) else {
-            throw StoreError("webhook message \(row["id"] as String) has an unknown type: a store from a newer adgen?")
+            throw StoreError.incompatible(
+                "webhook message \(row["id"] as String) has an unknown type: a store from a newer adgen?")
         }
         var message = WebhookMessage(
             id: row["id"], endpointID: row["endpoint_id"], batchID: row["batch_id"], type: type,

@@ -1,18 +1,30 @@
+import AdgenCore
 import Foundation
 import GRDB
 
 #if canImport(Glibc)
     import Glibc
+    private let closeDescriptor = Glibc.close
 #elseif canImport(Darwin)
     import Darwin
+    private let closeDescriptor = Darwin.close
 #endif
 
 /// The job store in an SQLite file (GRDB `DatabasePool`, WAL): the default for the CLI and `adgen serve`.
 public struct SQLiteJobStore: JobStore {
     let writer: any DatabaseWriter
 
-    /// Opens (creating when missing) the store at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    /// Opens (creating when missing) the store at `path` and brings its schema up to date. Throws
+    /// `StoreError.unavailable` saying why it cannot.
+    public init(path: String) throws(StoreError) {
+        do {
+            writer = try Self.openPool(path: path)
+        } catch {
+            throw StoreError.unavailable("cannot open the store \(path): \(error)")
+        }
+    }
+
+    private static func openPool(path: String) throws -> DatabasePool {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -29,7 +41,7 @@ public struct SQLiteJobStore: JobStore {
         if lock >= 0 {
             while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
         }
-        defer { if lock >= 0 { close(lock) } }
+        defer { if lock >= 0 { _ = closeDescriptor(lock) } }
         // Opening switches the file to WAL and migrates it; a second process doing the same at that moment makes
         // SQLite answer "busy" at once (the busy timeout does not cover it), so opening retries for a while.
         var attempt = 0
@@ -37,8 +49,7 @@ public struct SQLiteJobStore: JobStore {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try Self.migrator.migrate(pool)
-                writer = pool
-                return
+                return pool
             } catch let error as DatabaseError
                 where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 100
             {
@@ -137,14 +148,27 @@ public struct SQLiteJobStore: JobStore {
         migrator.registerMigration("v3: webhook outbox") { db in
             try Self.createOutbox(db)
         }
+        // The files a campaign references, kept with its batch so another process (on another machine) loads it
+        // the same: logo, layouts, wildcards, prompt file. A folder is a path ending in `/` with no contents.
+        migrator.registerMigration("v4: campaign snapshots") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE batch_file (
+                        batch_id TEXT NOT NULL REFERENCES batch(id) ON DELETE CASCADE,
+                        path TEXT NOT NULL,
+                        contents BLOB NOT NULL,
+                        PRIMARY KEY (batch_id, path)
+                    )
+                    """)
+        }
         return migrator
     }
 
     // MARK: Batches
 
-    public func submit(_ header: BatchHeader, populate: @Sendable (any BatchPlanSink) throws -> Void) async throws
+    public func submit<Plan: Sequence & Sendable>(_ header: BatchHeader, plan: Plan) async throws
         -> (batch: Batch, created: Bool)
-    {
+    where Plan.Element == PlannedCreative {
         let created = try await writer.write { db -> Bool in
             if let key = header.idempotencyKey,
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM batch WHERE idempotency_key = ?", arguments: [key]) == true
@@ -164,7 +188,12 @@ public struct SQLiteJobStore: JobStore {
                     header.maxCostUSD, header.outputDirectory, header.now.timeIntervalSince1970,
                     header.now.timeIntervalSince1970,
                 ])
-            try populate(Sink(db: db, batch: header.id))
+            for file in header.source.files {
+                try db.execute(
+                    sql: "INSERT INTO batch_file (batch_id, path, contents) VALUES (?, ?, ?)",
+                    arguments: [header.id, file.path, Data(file.bytes)])
+            }
+            try Self.insert(plan, batch: header.id, db)
             try db.execute(sql: "UPDATE batch SET state = 'queued' WHERE id = ?", arguments: [header.id])
             return true
         }
@@ -177,40 +206,36 @@ public struct SQLiteJobStore: JobStore {
                     db, sql: "SELECT id FROM batch WHERE idempotency_key = ?", arguments: [header.idempotencyKey])!
             }
         }
-        guard let batch = try await batch(id: id) else { throw StoreError("batch \(id) vanished after submit") }
+        guard let batch = try await batch(id: id) else {
+            throw StoreError.inconsistent("batch \(id) vanished after submit")
+        }
         return (batch, created)
     }
 
-    /// Adds jobs and creatives inside the submit transaction, with prepared statements.
-    final class Sink: BatchPlanSink {
-        let db: Database
-        let batch: String
-        var jobIDs: [String: Int64] = [:]
+    /// Adds a plan's jobs (once per key) and creatives inside the submit transaction, with prepared statements.
+    static func insert(_ plan: some Sequence<PlannedCreative>, batch: String, _ db: Database) throws {
         let encoder = JSONEncoder()
-
-        init(db: Database, batch: String) {
-            self.db = db
-            self.batch = batch
-            encoder.outputFormatting = [.sortedKeys]
-        }
-
-        func job(key: String, request: GenerationRequest, family: String) throws -> Int64 {
-            if let id = jobIDs[key] { return id }
-            let statement = try db.cachedStatement(
-                sql: "INSERT INTO job (batch_id, key, request, family) VALUES (?, ?, ?, ?)")
-            try statement.execute(arguments: [
-                batch, key, String(decoding: try encoder.encode(request), as: UTF8.self), family,
-            ])
-            let id = db.lastInsertedRowID
-            jobIDs[key] = id
-            return id
-        }
-
-        func creative(id: String, job: Int64, variant: StoredVariant, sizeID: String) throws {
-            let statement = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO creative (batch_id, id, job_id, variant, size_id) VALUES (?, ?, ?, ?, ?)")
-            try statement.execute(arguments: [
-                batch, id, job, String(decoding: try encoder.encode(variant), as: UTF8.self), sizeID,
+        encoder.outputFormatting = [.sortedKeys]
+        var jobIDs: [String: Int64] = [:]
+        let insertJob = try db.cachedStatement(
+            sql: "INSERT INTO job (batch_id, key, request, family) VALUES (?, ?, ?, ?)")
+        let insertCreative = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO creative (batch_id, id, job_id, variant, size_id) VALUES (?, ?, ?, ?, ?)")
+        for entry in plan {
+            let job: Int64
+            if let id = jobIDs[entry.jobKey] {
+                job = id
+            } else {
+                try insertJob.execute(arguments: [
+                    batch, entry.jobKey, String(decoding: try encoder.encode(entry.request), as: UTF8.self),
+                    entry.family,
+                ])
+                job = db.lastInsertedRowID
+                jobIDs[entry.jobKey] = job
+            }
+            try insertCreative.execute(arguments: [
+                batch, entry.creativeID, job, String(decoding: try encoder.encode(entry.variant), as: UTF8.self),
+                entry.sizeID,
             ])
         }
     }
@@ -263,9 +288,13 @@ public struct SQLiteJobStore: JobStore {
                 let row = try Row.fetchOne(
                     db, sql: "SELECT campaign_file, campaign_directory, campaign_source FROM batch WHERE id = ?",
                     arguments: [batch])
-            else { throw StoreError("no batch \(batch) in this store") }
+            else { throw StoreError.noSuchBatch(batch) }
             let data: Data = row["campaign_source"]
-            return CampaignSource(bytes: Array(data), file: row["campaign_file"], directory: row["campaign_directory"])
+            let files = try Row.fetchAll(
+                db, sql: "SELECT path, contents FROM batch_file WHERE batch_id = ? ORDER BY path", arguments: [batch]
+            ).map { CampaignSource.File(path: $0["path"], bytes: Array($0["contents"] as Data)) }
+            return CampaignSource(
+                bytes: Array(data), file: row["campaign_file"], directory: row["campaign_directory"], files: files)
         }
     }
 
@@ -383,7 +412,7 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
-    public func recordGeneration(_ generation: CachedGeneration, job: Int64, cached: Bool) async throws {
+    public func recordGeneration(_ generation: CachedGeneration, job: Int64, cached: Bool, now: Date) async throws {
         try await writer.write { db in
             if !cached {
                 try db.cachedStatement(
@@ -396,7 +425,7 @@ public struct SQLiteJobStore: JobStore {
                     arguments: [
                         generation.key, generation.provider, generation.model, generation.file, generation.width,
                         generation.height, generation.costUSD, generation.providerRequestID,
-                        Date().timeIntervalSince1970,
+                        now.timeIntervalSince1970,
                     ])
             }
             try db.cachedStatement(sql: "UPDATE job SET cost_usd = ?, provider_request_id = ?, cached = ? WHERE id = ?")
@@ -585,6 +614,10 @@ public struct SQLiteJobStore: JobStore {
             }
         }
     }
+
+    public func close() async throws {
+        try writer.close()
+    }
 }
 
 extension Batch.Counts {
@@ -597,11 +630,4 @@ extension Batch.Counts {
         default: break
         }
     }
-}
-
-/// The store cannot do what was asked (a missing batch, a store from a newer adgen).
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-
-    init(_ description: String) { self.description = description }
 }
