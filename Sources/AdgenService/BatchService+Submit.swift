@@ -66,7 +66,9 @@ extension BatchService {
     func registerWebhooks(of context: BatchContext, batch: String, now: Date) async throws(ServiceError) {
         let registrations = context.campaign.export.compactMap { target -> WebhookEndpoint.Registration? in
             guard case .webhook(let url, let secretEnv, let events) = target else { return nil }
-            return .init(url: url, secretEnv: secretEnv ?? Self.defaultSecretEnv, events: events, origin: .campaign)
+            return .init(
+                url: url, secretEnv: secretEnv ?? Self.defaultSecretEnv, events: events.map(\.rawValue),
+                origin: .campaign)
         }
         guard !registrations.isEmpty else { return }
         do {

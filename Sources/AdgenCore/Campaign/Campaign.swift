@@ -124,48 +124,30 @@ public struct GenerationSettings: Sendable, Hashable {
     public static let knownProviders = ["local", "openai", "replicate", "fal", "comfyui", "automatic1111", "http"]
 }
 
-/// One entry of `pipeline:`: a step name and its options (checked against the step's known options).
-public struct PipelineStepSpec: Sendable, Hashable {
-    /// The step, e.g. `crop`.
-    public var name: String
-    /// Its options as text, by key; a `layout` step's template file is stored under `template`.
-    public var options: [String: String]
-    /// A `layout` step's template, read and checked when the campaign is loaded.
-    public var layout: LayoutTemplate?
-
-    /// Creates a step.
-    public init(name: String, options: [String: String], layout: LayoutTemplate? = nil) {
-        self.name = name
-        self.options = options
-        self.layout = layout
-    }
-
-    /// The steps and their options.
-    public static let known: [String: [String]] = [
-        "upscale": ["factor"],
-        "remove_background": ["provider", "model"],
-        "crop": ["strategy"],
-        "layout": ["template"],
-        "encode": ["format", "quality", "max_kb"],
-    ]
-}
-
 /// `scoring:` settings.
 public struct ScoringSettings: Sendable, Hashable {
     /// Creatives scoring below this are dropped or flagged.
     public var minScore: Double?
-    /// What happens below `min_score`: `drop` or `flag`.
-    public var belowMinimum: String = "flag"
+    /// What happens below `min_score`.
+    public var belowMinimum: BelowMinimum = .flag
     /// Keep only the best of each near-duplicate group.
     public var dedupe: Bool = false
-    /// Weights by check name.
+    /// Weights by check name (one of `Scorer.checkNames` other than `spec`), checked at load.
     public var weights: [String: Double] = [:]
+
+    /// `below_min`: what happens to a creative scoring below `min_score`.
+    public enum BelowMinimum: String, Sendable, Hashable, CaseIterable {
+        /// It is dropped (its file removed, the reason recorded).
+        case drop
+        /// It is kept and tagged `below-min-score`.
+        case flag
+    }
 }
 
 /// One entry of `export:`.
 public enum ExportTarget: Sendable, Hashable {
     /// A folder, resolved against the campaign file's folder.
     case folder(String)
-    /// A webhook receiver.
-    case webhook(url: String, secretEnv: String?, events: [String])
+    /// A webhook receiver, with the events it is sent (all when the list is empty).
+    case webhook(url: String, secretEnv: String?, events: [WebhookEvent.Kind])
 }

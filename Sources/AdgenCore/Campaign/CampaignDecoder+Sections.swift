@@ -329,6 +329,8 @@ extension CampaignDecoder {
         var baseSeed: UInt64 = 1
         var seedCount = 1
         var explicitSeeds: [UInt64]?
+        var modelNode: Node?
+        var workflowNode: Node?
         for (key, _, value) in pairs {
             settings.explicitKeys.insert(key)
             switch key {
@@ -343,7 +345,11 @@ extension CampaignDecoder {
                                 for: provider, in: GenerationSettings.knownProviders, noun: "provider"))
                     }
                 }
-            case "model": settings.model = string(value, "generation.model") ?? settings.model
+            case "model":
+                if let model = string(value, "generation.model") {
+                    settings.model = model
+                    modelNode = value
+                }
             case "seeds":
                 if case .sequence(let items) = value {
                     var seeds = [UInt64]()
@@ -386,10 +392,23 @@ extension CampaignDecoder {
                 for (name, _, parameter) in mapping(value, "generation.parameters") ?? [] {
                     if let text = string(parameter, "generation.parameters.\(name)", allowEmpty: true) {
                         settings.parameters[name] = text
+                        if name == "workflow" { workflowNode = parameter }
                     }
                 }
             default: break
             }
+        }
+        if let modelNode, let (message, hint) = Self.modelProblem(settings.model, provider: settings.provider) {
+            error(modelNode, message, hint: hint)
+        }
+        // The ComfyUI adapter reads its workflow file when it is set up: a missing one is the campaign's error.
+        if settings.provider == "comfyui", let workflowNode, let path = settings.parameters["workflow"],
+            !FileManager.default.isReadableFile(atPath: resolve(path))
+        {
+            error(
+                workflowNode, "ComfyUI workflow file not found: \(path)",
+                hint: "paths are relative to the campaign file's folder; export the workflow with \"Save (API Format)\""
+            )
         }
         settings.seeds = explicitSeeds ?? (0..<UInt64(seedCount)).map { baseSeed + $0 }
         // A remote provider without a model gets its default (the plan's sizes and prices depend on it).
@@ -399,82 +418,28 @@ extension CampaignDecoder {
         return settings
     }
 
-    mutating func decodePipeline(_ node: Node) -> [PipelineStepSpec] {
-        var steps = [PipelineStepSpec]()
-        let names = PipelineStepSpec.known.keys.sorted()
-        for item in list(node, "pipeline") ?? [] {
-            if let name = item.scalar?.string, !Self.isNull(item) {
-                if PipelineStepSpec.known[name] != nil {
-                    steps.append(PipelineStepSpec(name: name, options: [:]))
-                } else {
-                    error(
-                        item, "unknown pipeline step '\(name)'",
-                        hint: Suggestion.hint(for: name, in: names, noun: "step"))
-                }
-                continue
-            }
-            guard let pairs = mapping(item, "a pipeline step") else { continue }
-            guard pairs.count == 1, let (name, keyNode, value) = pairs.first else {
-                error(
-                    item,
-                    "a pipeline step is one key (the step) with its options, e.g. `- crop: { strategy: attention }`")
-                continue
-            }
-            guard let allowed = PipelineStepSpec.known[name] else {
-                error(
-                    keyNode, "unknown pipeline step '\(name)'",
-                    hint: Suggestion.hint(for: name, in: names, noun: "step"))
-                continue
-            }
-            var options = [String: String]()
-            var optionNodes = [String: Node]()
-            if let scalar = value.scalar, !Self.isNull(value) {
-                options[allowed[0]] = scalar.string
-                optionNodes[allowed[0]] = value
-            } else if !Self.isNull(value) {
-                for (option, _, optionValue) in mapping(value, "pipeline step '\(name)'", allowed: allowed) ?? [] {
-                    if let text = string(optionValue, "\(name).\(option)") {
-                        options[option] = text
-                        optionNodes[option] = optionValue
-                    }
-                }
-            }
-            var spec = PipelineStepSpec(name: name, options: options)
-            if name == "layout" {
-                spec.layout = decodeLayout(options["template"], node: optionNodes["template"])
-                if let file = spec.layout?.file { spec.options["template"] = file }
-            }
-            steps.append(spec)
+    /// Why `model` cannot be `provider`'s, as `ProviderFactory` would refuse it when setting the provider up;
+    /// nil when it can be (self-hosted providers take any model name).
+    static func modelProblem(_ model: String, provider: String) -> (message: String, hint: String)? {
+        switch provider {
+        case "local" where model != LocalProvider.model:
+            return (
+                "generation.model '\(model)' is not a model of the local renderer",
+                "its only model is '\(LocalProvider.model)'; remove `model:`, or name the provider of that model"
+            )
+        case "openai" where !OpenAIProvider.knownModels.contains(where: { model == $0 || model.hasPrefix($0 + "-") }):
+            return (
+                "generation.model '\(model)' is not an OpenAI image model",
+                Suggestion.hint(for: model, in: OpenAIProvider.knownModels, noun: "model")
+            )
+        case "replicate", "fal":
+            guard model != LocalProvider.model, let remote = BackgroundRemovalProvider(rawValue: provider),
+                let problem = remote.problem(withModel: model)
+            else { return nil }
+            return ("generation.model \(problem)", "e.g. \(ProviderFactory.defaultModel(for: provider))")
+        default:
+            return nil
         }
-        return steps
-    }
-
-    /// The layout template a `layout` step names: a path (with a `/` or ending in `.yaml`) against the
-    /// campaign's folder, else `templates/layouts/NAME.yaml` beside the campaign, else a built-in layout;
-    /// `standard` when the step names none.
-    mutating func decodeLayout(_ name: String?, node: Node?) -> LayoutTemplate? {
-        let name = name ?? "standard"
-        let isPath = name.contains("/") || name.hasSuffix(".yaml") || name.hasSuffix(".yml")
-        let path = resolve(isPath ? name : "templates/layouts/\(name).yaml")
-        if FileManager.default.fileExists(atPath: path) {
-            do {
-                let bytes = try CampaignLoader.read(path, maxBytes: configuration.maxFileBytes, location: nil)
-                return try LayoutTemplate.decode(bytes: bytes, file: DisplayPath.relative(path))
-            } catch {
-                diagnostics += error.diagnostics
-                return nil
-            }
-        }
-        if !isPath, let builtIn = LayoutTemplate.builtIn(named: name) { return builtIn }
-        let builtIns = LayoutTemplate.builtInSources.keys.sorted().joined(separator: ", ")
-        if let node {
-            self.error(
-                node, "layout template not found: \(name)",
-                hint: isPath
-                    ? "paths are relative to the campaign file's folder"
-                    : "name a file (templates/layouts/NAME.yaml beside the campaign) or a built-in layout: \(builtIns)")
-        }
-        return nil
     }
 
     mutating func decodeScoring(_ node: Node) -> ScoringSettings {
@@ -487,24 +452,47 @@ extension CampaignDecoder {
             case "min_score": settings.minScore = number(value, "scoring.min_score", range: 0...1)
             case "below_min":
                 if let text = string(value, "scoring.below_min") {
-                    if ["drop", "flag"].contains(text) {
-                        settings.belowMinimum = text
+                    if let choice = ScoringSettings.BelowMinimum(rawValue: text) {
+                        settings.belowMinimum = choice
                     } else {
-                        error(value, "scoring.below_min must be 'drop' or 'flag', found '\(text)'")
+                        error(
+                            value, "scoring.below_min must be 'drop' or 'flag', found '\(text)'",
+                            hint: Suggestion.hint(
+                                for: text, in: ScoringSettings.BelowMinimum.allCases.map(\.rawValue), noun: "choice"))
                     }
                 }
             case "dedupe": settings.dedupe = bool(value, "scoring.dedupe") ?? false
-            case "weights":
-                let weighted = Scorer.checkNames.filter { $0 != "spec" }
-                for (name, _, weight) in mapping(value, "scoring.weights", allowed: weighted) ?? [] {
-                    if let number = number(weight, "scoring.weights.\(name)", range: 0...100) {
-                        settings.weights[name] = number
-                    }
-                }
+            case "weights": settings.weights = decodeWeights(value)
             default: break
             }
         }
         return settings
+    }
+
+    /// `scoring.weights`: a weight 0…100 per weighted check; at least one check keeps a weight above 0.
+    mutating func decodeWeights(_ node: Node) -> [String: Double] {
+        var weights = [String: Double]()
+        let weighted = Scorer.checkNames.filter { $0 != "spec" }
+        for (name, keyNode, weight) in mapping(node, "scoring.weights") ?? [] {
+            if name == "spec" {
+                error(
+                    keyNode, "spec is a gate, not a weighted check: a creative that fails it totals 0",
+                    hint: "remove it from scoring.weights")
+            } else if !weighted.contains(name) {
+                error(
+                    keyNode, "unknown score check '\(name)' in scoring.weights",
+                    hint: Suggestion.hint(for: name, in: weighted, noun: "check"))
+            } else if let number = number(weight, "scoring.weights.\(name)", range: 0...100) {
+                weights[name] = number
+            }
+        }
+        let total = Scorer.defaultWeights.merging(weights) { _, new in new }.values.reduce(0, +)
+        if total <= 0 {
+            error(
+                node, "scoring.weights leaves every check out of the total (every weight is 0)",
+                hint: "give at least one check a weight above 0")
+        }
+        return weights
     }
 
     mutating func decodeExport(_ node: Node) -> [ExportTarget] {
@@ -524,7 +512,7 @@ extension CampaignDecoder {
             guard let fields = mapping(value, "webhook", allowed: ["url", "secret_env", "events"]) else { continue }
             var url: String?
             var secretEnv: String?
-            var events = [String]()
+            var events = [WebhookEvent.Kind]()
             for (key, _, field) in fields {
                 switch key {
                 case "url":
@@ -543,11 +531,15 @@ extension CampaignDecoder {
                         )
                     }
                 case "events":
-                    let known = ["creative.completed", "creative.failed", "batch.completed", "export.ready"]
+                    let known = WebhookEvent.Kind.allCases.map(\.rawValue)
                     for event in list(field, "webhook.events", allowSingle: true) ?? [] {
                         guard let name = string(event, "an event") else { continue }
-                        if known.contains(name) {
-                            events.append(name)
+                        if let kind = WebhookEvent.Kind(rawValue: name) {
+                            if events.contains(kind) {
+                                error(event, "webhook.events lists '\(name)' twice")
+                            } else {
+                                events.append(kind)
+                            }
                         } else {
                             error(
                                 event, "unknown event '\(name)'",
@@ -559,8 +551,10 @@ extension CampaignDecoder {
             }
             if let url {
                 targets.append(.webhook(url: url, secretEnv: secretEnv, events: events))
-            } else {
-                error(value, "webhook needs a 'url'")
+            } else if !fields.contains(where: { $0.key == "url" }), !suggestedKeys.contains("url") {
+                error(
+                    value, "webhook needs a 'url'",
+                    hint: "e.g. `- webhook: { url: \"https://hooks.example.com/adgen\" }`")
             }
         }
         return targets

@@ -100,7 +100,7 @@ struct CampaignDecoder: YAMLDecoding {
                 hint: "list the sizes to render, e.g. `sizes: [meta-feed, iab-mrec]`; `adgen sizes` lists them")
         }
         let generation = values["generation"].map { decodeGeneration($0.value) } ?? GenerationSettings()
-        let pipeline = values["pipeline"].map { decodePipeline($0.value) } ?? []
+        let pipeline = values["pipeline"].map { decodePipeline($0.value, generation: generation) } ?? []
         let scoring = values["scoring"].map { decodeScoring($0.value) } ?? ScoringSettings()
         let export = values["export"].map { decodeExport($0.value) } ?? []
 

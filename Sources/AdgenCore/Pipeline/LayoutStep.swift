@@ -43,14 +43,17 @@ public struct LayoutStep: PipelineStep {
         cache = configuration.textCacheBytes > 0 ? Cache(budget: configuration.textCacheBytes) : nil
     }
 
-    /// Creates the step for `campaign`, decoding the brand's logo file.
-    public init(template: LayoutTemplate, campaign: Campaign, configuration: Configuration = .init()) throws {
+    /// Creates the step for `campaign`, decoding the brand's logo file (a setup `PipelineError` when it can no
+    /// longer be read: it was checked when the campaign was loaded).
+    public init(template: LayoutTemplate, campaign: Campaign, configuration: Configuration = .init())
+        throws(PipelineError)
+    {
         var logo: Image?
         if let path = campaign.brand.logo {
             do {
                 logo = try Image.load(path: path)
             } catch {
-                throw PipelineError("cannot use the logo \(path): \(error.message)")
+                throw PipelineError.unreadableLogo(path, error.message)
             }
         }
         self.init(template: template, logo: logo, configuration: configuration)

@@ -1,57 +1,41 @@
 import AdgenImaging
 
-/// A campaign's steps, built from its `pipeline:` list in its order, with a crop (attention by default) added
-/// before the layout when the list has none, and an encode (JPEG q85 by default) last. Upscales directly before
-/// the crop are folded into the crop's single resize.
+/// A campaign's steps, built from its `pipeline:` list in its order. The loader checked every value and the
+/// order of the steps, so building cannot fail on the campaign's content; two implicit steps are documented
+/// features: a crop (attention) is added before the layout when the list has none, and an encode (JPEG q85) last
+/// when the list has none. Upscales directly before the crop are folded into the crop's single resize (the same
+/// picture, a fraction of the work).
 public struct Pipeline: Sendable {
     /// The steps in the order they run.
     public let steps: [any PipelineStep]
 
-    /// Builds the pipeline of `campaign`; `backgroundRemovers` (by provider id) serve `remove_background` steps;
-    /// `layout` configures its layout step.
+    /// Builds the pipeline of `campaign`; `backgroundRemovers` (by provider id, as
+    /// `ProviderFactory.backgroundRemovers(for:)` makes them) serve `remove_background` steps; `layout` configures
+    /// its layout step.
+    ///
+    /// - Throws: only for the machine's setup, never for the campaign's content: no remover given for a
+    ///   `remove_background` step's provider, or a brand logo that can no longer be read. Such an error's
+    ///   `isSetup` is true.
     public init(
         campaign: Campaign, backgroundRemovers: [String: any BackgroundRemover] = [:],
         layout: LayoutStep.Configuration = .init()
-    ) throws {
+    ) throws(PipelineError) {
         var steps = [any PipelineStep]()
         for spec in campaign.pipeline {
-            switch spec.name {
-            case "upscale":
-                let factor = Double(spec.options["factor"] ?? "2") ?? 2
-                guard factor >= 1, factor <= 8 else {
-                    throw PipelineError("upscale factor must be between 1 and 8, found \(spec.options["factor"] ?? "")")
-                }
+            switch spec {
+            case .upscale(let factor):
                 steps.append(UpscaleStep(factor: factor))
-            case "crop":
-                let strategy = spec.options["strategy"].map { CropStrategy(rawValue: $0) } ?? .attention
-                guard let strategy else {
-                    throw PipelineError(
-                        "unknown crop strategy '\(spec.options["strategy"] ?? "")'; use attention, centre or entropy")
-                }
-                steps.append(CropStep(strategy: strategy))
-            case "layout":
-                guard let template = spec.layout ?? LayoutTemplate.builtIn(named: "standard") else {
-                    throw PipelineError("the layout template of \(campaign.file) was not loaded")
-                }
-                steps.append(try LayoutStep(template: template, campaign: campaign, configuration: layout))
-            case "encode":
-                let format = spec.options["format"].map { ImageFormat(rawValue: $0 == "jpg" ? "jpeg" : $0) } ?? .jpeg
-                guard let format, format.isAvailable else {
-                    throw PipelineError("cannot encode '\(spec.options["format"] ?? "")'; use jpeg, png or webp")
-                }
-                let quality = Int(spec.options["quality"] ?? "85") ?? 85
-                steps.append(
-                    EncodeStep(format: format, quality: quality, maxKB: spec.options["max_kb"].flatMap { Int($0) }))
-            case "remove_background":
-                let provider = spec.options["provider"] ?? campaign.generation.provider
-                guard let remover = backgroundRemovers[provider] else {
-                    throw PipelineError(
-                        "remove_background has no remover for provider '\(provider)': background removal runs through a remote model (replicate, fal or http), whose adapters come with the batches work; drop the step to render offline"
-                    )
+            case .removeBackground(let provider, _):
+                guard let remover = backgroundRemovers[provider.rawValue] else {
+                    throw PipelineError.noBackgroundRemover(provider: provider.rawValue)
                 }
                 steps.append(RemoveBackgroundStep(remover: remover))
-            default:
-                throw PipelineError("unknown pipeline step '\(spec.name)'")
+            case .crop(let strategy):
+                steps.append(CropStep(strategy: strategy))
+            case .layout(let template):
+                steps.append(try LayoutStep(template: template, campaign: campaign, configuration: layout))
+            case .encode(let format, let quality, let maxKB):
+                steps.append(EncodeStep(format: format, quality: quality, maxKB: maxKB))
             }
         }
         if !steps.contains(where: { $0 is CropStep }) {
@@ -61,12 +45,12 @@ public struct Pipeline: Sendable {
         // A resampling upscale right before the crop only feeds the crop's resize: 1024 → 2048 → 1080 and
         // 1024 → 1080 with lanczos3 give the same picture, and the second is a fraction of the work. So it is
         // folded into the crop (a model upscaler, with the providers, will be a step of its own).
-        steps = steps.enumerated().filter { index, step in
-            !(step is UpscaleStep && index + 1 < steps.count
-                && (steps[index + 1] is CropStep || steps[index + 1] is UpscaleStep))
-        }.map(\.element)
-        if !(steps.last is EncodeStep) {
-            steps.removeAll { $0 is EncodeStep }
+        if let crop = steps.firstIndex(where: { $0 is CropStep }) {
+            var start = crop
+            while start > 0, steps[start - 1] is UpscaleStep { start -= 1 }
+            steps.removeSubrange(start..<crop)
+        }
+        if !steps.contains(where: { $0 is EncodeStep }) {
             steps.append(EncodeStep())
         }
         self.steps = steps
@@ -78,12 +62,44 @@ public struct Pipeline: Sendable {
     }
 }
 
-/// A pipeline that cannot be built or run.
+/// A pipeline that cannot be built (a setup problem of the machine) or a step that failed on one creative.
 public struct PipelineError: Error, Sendable, CustomStringConvertible {
-    /// What is wrong.
+    /// What is wrong, and how to fix it.
     public var message: String
+    private var code: Code
 
-    init(_ message: String) { self.message = message }
+    private enum Code: Sendable {
+        case step
+        case setup
+    }
+
+    init(_ message: String) {
+        self.message = message
+        code = .step
+    }
+
+    private init(setup message: String) {
+        self.message = message
+        code = .setup
+    }
+
+    /// Whether the pipeline could not be built on this machine (no background remover set up, an unreadable
+    /// logo) rather than a step failing on one creative. Never the campaign's content: the loader checks that.
+    public var isSetup: Bool { code == .setup }
+
+    /// No remover was given for a `remove_background` step's provider.
+    static func noBackgroundRemover(provider: String) -> PipelineError {
+        PipelineError(
+            setup:
+                "remove_background needs a background remover for provider '\(provider)', and none was set up: it runs through that provider's API with its credentials (`adgen run` sets it up); the offline `adgen render` cannot remove backgrounds, so drop the step to render locally"
+        )
+    }
+
+    /// The brand's logo, checked when the campaign was loaded, cannot be read now.
+    static func unreadableLogo(_ path: String, _ message: String) -> PipelineError {
+        PipelineError(
+            setup: "cannot use the logo \(path): \(message); was it changed or removed since the campaign was loaded?")
+    }
 
     public var description: String { message }
 }

@@ -11,7 +11,7 @@ public protocol PipelineStep: Sendable {
 /// `upscale {factor}`: enlarge the generated image (lanczos3) before cropping.
 public struct UpscaleStep: PipelineStep {
     public let name = "upscale"
-    /// The factor, > 1.
+    /// The factor, above 1 (`PipelineStepSpec.upscaleFactors`).
     public var factor: Double
 
     /// Creates the step.
@@ -76,14 +76,14 @@ public struct EncodeStep: PipelineStep {
     /// The format.
     public var format: ImageFormat = .jpeg
     /// The starting (highest) quality.
-    public var quality: Int = 85
+    public var quality: Int = PipelineStepSpec.defaultQuality
     /// A byte limit of the step's own, in kilobytes (1,000 bytes).
     public var maxKB: Int?
     /// The lowest quality tried before giving up.
     public static let minimumQuality = 40
 
     /// Creates the step.
-    public init(format: ImageFormat = .jpeg, quality: Int = 85, maxKB: Int? = nil) {
+    public init(format: ImageFormat = .jpeg, quality: Int = PipelineStepSpec.defaultQuality, maxKB: Int? = nil) {
         self.format = format
         self.quality = quality
         self.maxKB = maxKB

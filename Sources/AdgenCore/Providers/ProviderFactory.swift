@@ -125,10 +125,9 @@ public struct ProviderFactory: Sendable {
         -> [String: any BackgroundRemover]
     {
         var removers = [String: any BackgroundRemover]()
-        for step in campaign.pipeline where step.name == "remove_background" {
-            let provider = step.options["provider"] ?? campaign.generation.provider
-            removers[provider] = try backgroundRemover(
-                provider: provider, model: step.options["model"], settings: campaign.generation)
+        for case .removeBackground(let provider, let model) in campaign.pipeline {
+            removers[provider.rawValue] = try backgroundRemover(
+                provider: provider.rawValue, model: model, settings: campaign.generation)
         }
         return removers
     }

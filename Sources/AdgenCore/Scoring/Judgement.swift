@@ -49,7 +49,7 @@ public struct Judgement: Sendable {
         }
         if let minimum = settings.minScore {
             for index in entries.indices where dropped[index] == nil && cards[index].total < minimum {
-                if settings.belowMinimum == "drop" {
+                if settings.belowMinimum == .drop {
                     dropped[index] = String(format: "scores %.2f, below min_score %.2f", cards[index].total, minimum)
                 } else {
                     cards[index].tags.append("below-min-score")

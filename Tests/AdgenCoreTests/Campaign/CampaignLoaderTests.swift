@@ -50,8 +50,14 @@ import Testing
             ])
         #expect(campaign.generation.maxCostUSD == 25)
         #expect(campaign.pipeline.map(\.name) == ["upscale", "layout", "encode"])
-        #expect(campaign.pipeline[1].options["template"] == folder.path + "/templates/layouts/hero.yaml")
-        #expect(campaign.pipeline[1].layout?.name == "hero")
+        #expect(campaign.pipeline.first == .upscale(factor: 2))
+        guard case .layout(let layout) = campaign.pipeline[1] else {
+            Issue.record("the second step is \(campaign.pipeline[1].name), not the layout")
+            return
+        }
+        #expect(layout.name == "hero")
+        #expect(layout.file.hasSuffix("templates/layouts/hero.yaml"))
+        #expect(campaign.pipeline.last == .encode(format: .jpeg, quality: 85, maxKB: nil))
         #expect(campaign.export.first == .folder(folder.path + "/out"))
         let variants = Array(try Expander(campaign: campaign))
         #expect(variants.count == 3 * 3 * 2 * 2 * 2 * 2 - 16, "the sample (200) is larger than what the rule leaves")

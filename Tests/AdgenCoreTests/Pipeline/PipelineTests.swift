@@ -72,7 +72,7 @@ import Testing
         }
     }
 
-    @Test func pipelineAddsACropAndAnEncodeAndRejectsUnknownOptions() throws {
+    @Test func pipelineAddsACropAndAnEncodeAndFoldsTheUpscaleBeforeTheCrop() throws {
         let plain = try CampaignFixture.load(
             "campaign: p\nprompt: x\nsizes: [meta-feed]\npipeline: [ { upscale: { factor: 2 } } ]\n")
         // The upscale only fed the crop's resize: it is folded into it.
@@ -83,13 +83,34 @@ import Testing
             campaign: p
             prompt: x
             sizes: [meta-feed]
-            pipeline: [ { upscale: 2 }, { remove_background: { provider: local } }, crop ]
+            pipeline: [ { upscale: 2 }, { remove_background: { provider: replicate } }, crop, layout ]
             """)
-        let kept = try Pipeline(campaign: separate, backgroundRemovers: ["local": DiscRemover()]).steps.map(\.name)
-        #expect(kept == ["upscale", "remove_background", "crop", "encode"])
-        let bad = try CampaignFixture.load(
-            "campaign: p\nprompt: x\nsizes: [meta-feed]\npipeline: [ { crop: { strategy: middle } } ]\n")
-        #expect(throws: PipelineError.self) { try Pipeline(campaign: bad) }
+        let kept = try Pipeline(campaign: separate, backgroundRemovers: ["replicate": DiscRemover()]).steps
+        #expect(kept.map(\.name) == ["upscale", "remove_background", "crop", "layout", "encode"])
+        #expect((kept[0] as? UpscaleStep)?.factor == 2)
+        let encode = try #require(kept.last as? EncodeStep)
+        #expect((encode.format, encode.quality, encode.maxKB) == (.jpeg, 85, nil), "the default encode")
+    }
+
+    @Test func everyTypedOptionReachesItsStep() throws {
+        let campaign = try CampaignFixture.load(
+            """
+            campaign: p
+            prompt: x
+            sizes: [meta-feed]
+            pipeline:
+              - upscale: 1.5
+              - remove_background: { provider: replicate }
+              - crop: entropy
+              - layout
+              - encode: { format: webp, quality: 70, max_kb: 120 }
+            """)
+        let steps = try Pipeline(campaign: campaign, backgroundRemovers: ["replicate": DiscRemover()]).steps
+        #expect(steps.map(\.name) == ["upscale", "remove_background", "crop", "layout", "encode"])
+        #expect((steps[0] as? UpscaleStep)?.factor == 1.5)
+        #expect((steps[2] as? CropStep)?.strategy == .entropy)
+        let encode = try #require(steps.last as? EncodeStep)
+        #expect((encode.format, encode.quality, encode.maxKB) == (.webp, 70, 120))
     }
 }
 
@@ -111,21 +132,24 @@ struct DiscRemover: BackgroundRemover {
 }
 
 extension PipelineTests {
-    @Test func removeBackgroundSetsTheCutOutOnTheBrandsLightColourAndNeedsARemover() async throws {
+    @Test func removeBackgroundSetsTheCutOutOnTheBrandsLightColourAndNeedsARemoverSetUp() async throws {
         let source = """
             campaign: p
             brand: { name: Acme, colors: ["#FF5A1F", "#1F2937", "#F5F1E8"] }
             prompt: x
             sizes: [meta-feed]
+            generation: { provider: replicate }
             pipeline: [remove_background, { encode: png }]
             """
         let campaign = try CampaignFixture.load(source)
         #expect {
             try Pipeline(campaign: campaign)
         } throws: { error in
-            "\(error)".contains("remove_background has no remover for provider 'local'")
+            let error = error as? PipelineError
+            return error?.isSetup == true
+                && error?.message.contains("needs a background remover for provider 'replicate'") == true
         }
-        let pipeline = try Pipeline(campaign: campaign, backgroundRemovers: ["local": DiscRemover()])
+        let pipeline = try Pipeline(campaign: campaign, backgroundRemovers: ["replicate": DiscRemover()])
         #expect(pipeline.steps.map(\.name) == ["remove_background", "crop", "encode"])
         let variant = try #require(Array(try Expander(campaign: campaign)).first)
         let photo = try Image.solid(width: 400, height: 400, color: RGBA(red: 0, green: 90, blue: 200))
@@ -136,8 +160,10 @@ extension PipelineTests {
         #expect(corner.prefix(3).map { Int($0.mean.rounded()) } == [0xF5, 0xF1, 0xE8], "the brand's light colour")
         let centre = try draft.image.cropped(x: 195, y: 195, width: 10, height: 10).statistics()
         #expect(centre.prefix(3).map { Int($0.mean.rounded()) } == [255, 0, 0], "the subject")
-        await #expect(throws: PipelineError.self) {
+        await #expect {
             try await RemoveBackgroundStep(remover: DiscRemover(wrongSize: true)).apply(to: &draft, campaign: campaign)
+        } throws: { error in
+            (error as? PipelineError)?.isSetup == false
         }
     }
 }

@@ -69,7 +69,7 @@ struct JudgementTests {
         #expect(flagged.allSatisfy { $0.dropped == nil })
         #expect(flagged[low].scorecard.tags.contains("below-min-score"))
         #expect(!flagged[1 - low].scorecard.tags.contains("below-min-score"))
-        settings.belowMinimum = "drop"
+        settings.belowMinimum = .drop
         let dropped = Judgement(scorer: Scorer(), settings: settings).judge(entries)
         #expect(dropped[low].dropped?.contains("below min_score") == true)
         #expect(dropped[1 - low].dropped == nil)
