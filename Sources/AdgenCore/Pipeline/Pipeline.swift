@@ -44,7 +44,7 @@ public struct Pipeline: Sendable {
         }
         // A resampling upscale right before the crop only feeds the crop's resize: 1024 → 2048 → 1080 and
         // 1024 → 1080 with lanczos3 give the same picture, and the second is a fraction of the work. So it is
-        // folded into the crop (a model upscaler, with the providers, will be a step of its own).
+        // folded into the crop. (`upscale` is a resampling step; a model upscaler would be a step of another kind.)
         if let crop = steps.firstIndex(where: { $0 is CropStep }) {
             var start = crop
             while start > 0, steps[start - 1] is UpscaleStep { start -= 1 }
