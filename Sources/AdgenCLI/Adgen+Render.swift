@@ -68,6 +68,13 @@ extension Adgen {
                     errors.write("\n")
                     errors.flush()
                 }
+                // A setup problem (no background remover configured here) is the operator's to fix, not the file's.
+                guard !error.isSetup else {
+                    var errors = StreamWriter.standardError()
+                    errors.writeLine("adgen: \(file): \(error.message)")
+                    errors.flush()
+                    throw Exit.notConfigured
+                }
                 report([Diagnostic(SourceLocation(file: file, line: 1, column: 1), error.message)])
                 throw Exit.badInput
             }
