@@ -23,6 +23,10 @@ let package = Package(
             dependencies: [.product(name: "AdgenCore", package: "adgen")]
         ),
         .executableTarget(
+            name: "export-bench",
+            dependencies: [.product(name: "AdgenCore", package: "adgen")]
+        ),
+        .executableTarget(
             name: "imaging-bench",
             dependencies: [
                 .product(name: "AdgenCore", package: "adgen"),

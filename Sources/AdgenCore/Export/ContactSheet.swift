@@ -134,17 +134,16 @@ struct ContactSheet: Sendable {
         }
         let height = y + margin - 28
 
-        let thumbnails = try cells.map { cell -> (Image, Int, Int) in
-            let image = try Image.load(path: "\(folder)/\(cell.file)")
-            let scale = min(Double(cell.width) / Double(image.width), Double(cell.height) / Double(image.height))
-            let fitted = scale < 1 ? try image.resized(scale: scale) : image
-            let x = cell.x + (cell.width - fitted.width) / 2
-            let y = cell.y + (cell.height - fitted.height) / 2
-            return (fitted, x, y)
-        }
-        let sheet = try Image.solid(width: width, height: height, color: Self.background).drawing { canvas in
+        // Each thumbnail is made from its file (shrunk while decoding), drawn and released before the next, so the
+        // sheet costs its canvas and one thumbnail, whatever the size of the creatives. The canvas has no alpha.
+        let canvas = try Image.solid(width: width, height: height, color: Self.background).flattened(
+            on: Self.background)
+        let sheet = try canvas.drawing { canvas in
             for top in rules { canvas.fill(Self.rule, x: margin, y: top, width: inner, height: 1) }
-            for (image, x, y) in thumbnails {
+            for cell in cells {
+                let image = try Image.thumbnail(path: "\(folder)/\(cell.file)", width: cell.width, height: cell.height)
+                let x = cell.x + (cell.width - image.width) / 2
+                let y = cell.y + (cell.height - image.height) / 2
                 canvas.fill(Self.frame, x: x - 1, y: y - 1, width: image.width + 2, height: image.height + 2)
                 try canvas.draw(image, x: x, y: y)
             }
