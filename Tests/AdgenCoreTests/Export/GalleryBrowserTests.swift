@@ -11,15 +11,16 @@ import Testing
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    /// The page's DOM once its scripts have run (up to 10 s of virtual time: every page loaded, the grid drawn).
-    static func dom(_ page: String) async throws -> String {
+    /// The page's DOM once its scripts have run (up to 10 s of virtual time: every page loaded, the grid drawn), in a
+    /// window `height` pixels tall.
+    static func dom(_ page: String, height: Int = 900) async throws -> String {
         let browser = try #require(
             Self.browser, "a Chromium is needed: apt-get install chromium (scripts/test.sh does)")
         let profile = try TemporaryDirectory(prefix: "adgen-chromium")
         defer { profile.remove() }
         let command = [
             browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-            "--user-data-dir=\(profile.path)", "--window-size=1280,900", "--virtual-time-budget=10000",
+            "--user-data-dir=\(profile.path)", "--window-size=1280,\(height)", "--virtual-time-budget=10000",
             "--dump-dom", URL(fileURLWithPath: page).absoluteString,
         ].map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let result = try await AdgenProcess.shell(command + " 2>/dev/null")
@@ -87,5 +88,44 @@ import Testing
         #expect(Self.cards(dom).count == 2)
         let count = try #require(Self.text(of: "count", in: dom))
         #expect(count.hasPrefix("2 of 7 creatives") && count.contains("gallery/page-0002.js could not be read"))
+    }
+
+    /// The fixture's manifest with 150 creatives, each score lower than the one before but those of the last page
+    /// the best, written as a gallery of 50-creative pages into `folder` (no picture: only the cards are looked at).
+    static func largeGallery(in folder: TemporaryDirectory) async throws -> (page: String, best: [String]) {
+        var manifest = Manifest(try await ExportFixture.shared.value.delivery())
+        let first = try #require(manifest.creatives.first)
+        manifest.creatives = (0..<150).map { index in
+            var copy = first
+            copy.id = "c\(1000 + index)"
+            copy.score = index >= 100 ? 0.99 - Double(index - 100) / 1000 : 0.5 - Double(index) / 1000
+            return copy
+        }
+        let gallery = Gallery(pageSize: 50)
+        let pages = gallery.pages(manifest.creatives.count)
+        try FileManager.default.createDirectory(atPath: "\(folder.path)/gallery", withIntermediateDirectories: true)
+        for number in pages {
+            let file = try ExportFile(creating: "\(folder.path)/\(Gallery.pageFile(number))")
+            try gallery.writePage(number, gallery.creatives(onPage: number, of: manifest.creatives), to: file)
+            try file.close()
+        }
+        let page = try folder.write("index.html", gallery.html(manifest, pages: pages.count))
+        return (page, Array(manifest.creatives[100...].map(\.id) + manifest.creatives[..<100].map(\.id)))
+    }
+
+    @Test("A large batch shows its best creatives first, from every page, and as many cards as the window holds")
+    func largeBatch() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (page, best) = try await Self.largeGallery(in: folder)
+        let short = try await Self.dom(page)
+        let shown = Self.cards(short)
+        #expect(shown.count == 60, "the first 60 cards, not all 150 at once")
+        #expect(shown == Array(best.prefix(60)), "the last page's best creatives come first")
+        #expect(Self.text(of: "count", in: short) == "150 of 150 creatives")
+        #expect(Self.text(of: "more", in: short) == "Scroll for 90 more")
+        let tall = try await Self.dom(page, height: 20_000)
+        #expect(Self.cards(tall) == best, "a window tall enough shows every card")
+        #expect(Self.text(of: "more", in: tall) == "")
     }
 }
