@@ -149,7 +149,9 @@ struct ContactSheet: Sendable {
             }
             for text in texts { try canvas.fill(text.color, mask: text.mask, x: text.x, y: text.y) }
         }
-        return try sheet.encoded(EncodeOptions(format: .jpeg, quality: 86))
+        // Standard Huffman tables: libjpeg's optimised ones need the whole picture's coefficients held for a second
+        // pass (as much memory again as the canvas: 54 MB for 5 sizes of 60); this way it encodes strip by strip.
+        return try sheet.encoded(EncodeOptions(format: .jpeg, quality: 86, optimizeCoding: false))
     }
 
     /// The cell of a size: a square, or for a banner of aspect 2:1 and wider, two or three columns wide and as
