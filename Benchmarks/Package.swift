@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "adgen", path: ".."),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .executableTarget(
@@ -24,7 +25,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "export-bench",
-            dependencies: [.product(name: "AdgenCore", package: "adgen")]
+            dependencies: [
+                .product(name: "AdgenCore", package: "adgen"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "imaging-bench",

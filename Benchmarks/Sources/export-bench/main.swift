@@ -1,7 +1,7 @@
 // export-bench: the stores that run-export.sh exports with the real `adgen export` (issue 12, item 5), and what the
 // export wrote.
 //
-//   export-bench synthesize --store FILE --from BATCH --count N
+//   export-bench synthesize --store FILE --from BATCH --count N [--pad-png-to BYTES]
 //       submits a new batch of N creatives to the SQLite store FILE through the store API (`JobStore.submit`, `claim`,
 //       `complete`, `setState`), with BATCH's campaign (as submitted) and creatives cycled: creative i is a copy of
 //       BATCH's i mod M-th delivered creative (its size, prompt, axes, scorecard, tags), with an id of its own, and
@@ -10,11 +10,19 @@
 //       creative. The batch is completed, `finished_at` now. Prints the new batch id.
 //       Making 10,000 creatives through `adgen run` takes ~30 minutes on 2 cores; this takes seconds, and what is
 //       measured, `adgen export`, reads the store and the files exactly as it reads a batch `adgen run` made.
+//       --pad-png-to BYTES: each PNG creative smaller than BYTES gets a file of its own, the template's PNG with a
+//       private ancillary chunk (`adGn`, pseudo-random bytes, its CRC right) before IEND, so that it is BYTES long:
+//       the local renderer's flat pictures compress to ~400 kB at 1080x1920, a detailed picture to ~1.6 MB. Decoders
+//       skip the chunk (the picture is the template's); the export reads, hashes, copies and packs every byte.
+//   export-bench memory --store FILE --batch BATCH
+//       one JSON line: the resident memory (VmRSS, MiB) at start, after `DeliveryBatch.load` and after building the
+//       `Manifest` of the batch, what `adgen export` holds before it writes anything.
 //   export-bench tree DIR
 //       one JSON line about an export folder: files, bytes, the largest file, the number of gallery pages, the
 //       largest page, the size of index.html and the largest creative file.
 
 import AdgenCore
+import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -29,7 +37,8 @@ func fail(_ message: String) -> Never {
 }
 
 let usage = """
-    usage: export-bench synthesize --store FILE --from BATCH --count N
+    usage: export-bench synthesize --store FILE --from BATCH --count N [--pad-png-to BYTES]
+           export-bench memory --store FILE --batch BATCH
            export-bench tree DIR
     """
 
@@ -39,7 +48,7 @@ func option(_ name: String, in arguments: [String]) -> String? {
 }
 
 /// A new batch of `count` creatives copied from `source`'s delivered ones; returns its id.
-func synthesize(store path: String, from source: String, count: Int) async throws -> String {
+func synthesize(store path: String, from source: String, count: Int, padTo: Int?) async throws -> String {
     let store = try SQLiteJobStore(path: path)
     guard let batch = try await store.batch(id: source) else { fail("no batch \(source) in \(path)") }
     let campaign = try await store.campaignSource(batch: source)
@@ -86,12 +95,25 @@ func synthesize(store path: String, from source: String, count: Int) async throw
                 let template = templates[index % templates.count]
                 let ext = ((template.file ?? "") as NSString).pathExtension
                 let file = "\(creative.sizeID)/\(creative.id).\(ext)"
-                try link("\(batch.outputDirectory)/\(template.file!)", "\(output)/\(file)")
+                let original = "\(batch.outputDirectory)/\(template.file!)"
+                var bytes = template.bytes
+                var sha256 = template.sha256
+                if let padTo, ext == "png", let png = FileManager.default.contents(atPath: original),
+                    png.count + 12 < padTo
+                {
+                    let padded = pad([UInt8](png), to: padTo, seed: UInt64(index))
+                    try FileManager.default.createDirectory(
+                        atPath: "\(output)/\(creative.sizeID)", withIntermediateDirectories: true)
+                    try Data(padded).write(to: URL(fileURLWithPath: "\(output)/\(file)"))
+                    bytes = padded.count
+                    sha256 = SHA256.hash(data: padded).map { String(format: "%02x", $0) }.joined()
+                } else {
+                    try link(original, "\(output)/\(file)")
+                }
                 results.append(
                     CreativeResult(
-                        id: creative.id, state: .succeeded, file: file, bytes: template.bytes,
-                        sha256: template.sha256, format: template.format, scorecard: template.scorecard,
-                        events: template.events))
+                        id: creative.id, state: .succeeded, file: file, bytes: bytes, sha256: sha256,
+                        format: template.format, scorecard: template.scorecard, events: template.events))
             }
             _ = try await store.complete(job: job.id, owner: owner, creatives: results, now: Date())
             done += 1
@@ -100,6 +122,30 @@ func synthesize(store path: String, from source: String, count: Int) async throw
     try await store.setState(batch: id, .completed, reason: nil, now: Date())
     FileHandle.standardError.write(Data("export-bench: batch \(id): \(count) creatives, \(done) generations\n".utf8))
     return id
+}
+
+/// `png` with a private ancillary chunk `adGn` of pseudo-random bytes before its IEND chunk, `length` bytes long.
+func pad(_ png: [UInt8], to length: Int, seed: UInt64) -> [UInt8] {
+    let iend = png.count - 12
+    var state = seed &+ 0x9E37_79B9_7F4A_7C15
+    let data = (0..<(length - png.count - 12)).map { _ -> UInt8 in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return UInt8(truncatingIfNeeded: state >> 33)
+    }
+    let type = Array("adGn".utf8)
+    var chunk = withUnsafeBytes(of: UInt32(data.count).bigEndian, Array.init) + type + data
+    chunk += withUnsafeBytes(of: crc32(type + data).bigEndian, Array.init)
+    return Array(png[..<iend]) + chunk + Array(png[iend...])
+}
+
+/// The CRC-32 of PNG chunks (ISO 3309, as zlib's).
+func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    return ~crc
 }
 
 /// `c_00000042`: sorted as made.
@@ -151,13 +197,37 @@ func tree(_ directory: String) -> String {
         """
 }
 
+/// A field of /proc/self/status in MiB (`VmRSS`, `VmHWM`).
+func memoryMiB(_ field: String) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+        if let kib = Double(String(line.dropFirst(field.count + 1).filter(\.isNumber))) { return kib / 1024 }
+    }
+    return 0
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "synthesize":
     guard let store = option("--store", in: arguments), let source = option("--from", in: arguments),
         let count = option("--count", in: arguments).flatMap({ Int($0) }), count > 0
     else { fail(usage) }
-    print(try await synthesize(store: store, from: source, count: count))
+    let padTo = option("--pad-png-to", in: arguments).flatMap { Int($0) }
+    print(try await synthesize(store: store, from: source, count: count, padTo: padTo))
+case "memory":
+    guard let store = option("--store", in: arguments), let batch = option("--batch", in: arguments) else {
+        fail(usage)
+    }
+    let start = memoryMiB("VmRSS")
+    let delivery = try await DeliveryBatch.load(batch: batch, from: try SQLiteJobStore(path: store))
+    let loaded = memoryMiB("VmRSS")
+    let manifest = Manifest(delivery)
+    let built = memoryMiB("VmRSS")
+    print(
+        """
+        {"creatives":\(delivery.creatives.count),"delivered":\(manifest.creatives.count),"start_mib":\(start),\
+        "after_load_mib":\(loaded),"after_manifest_mib":\(built),"peak_mib":\(memoryMiB("VmHWM"))}
+        """)
 case "tree":
     guard arguments.count == 2 else { fail(usage) }
     print(tree(arguments[1]))
