@@ -28,10 +28,13 @@ final class ExportFile {
     private(set) var count = 0
     private var descriptor: Int32
     private var buffer: [UInt8] = []
+    private var hasher: SHA256?
 
-    /// Creates the file at `path` (its folder must exist); an existing file is an error.
-    init(creating path: String) throws(OutputError) {
+    /// Creates the file at `path` (its folder must exist); an existing file is an error. With `hashing`, the bytes
+    /// written are hashed as they go (`sha256`).
+    init(creating path: String, hashing: Bool = false) throws(OutputError) {
         self.path = path
+        hasher = hashing ? SHA256() : nil
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw OutputError(path: path, code: errno, action: "create") }
         buffer.reserveCapacity(Self.chunkSize)
@@ -41,9 +44,15 @@ final class ExportFile {
         if descriptor >= 0 { _ = systemClose(descriptor) }
     }
 
+    /// The SHA-256 (hex) of the bytes written so far, when the file was created `hashing`.
+    var sha256: String? {
+        hasher.map { $0.finalize().withUnsafeBytes { Hex.prefix(of: $0, digits: 64) } }
+    }
+
     /// Appends `bytes`.
     func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
         count += bytes.count
+        hasher?.update(bufferPointer: bytes)
         if buffer.count + bytes.count <= Self.chunkSize {
             buffer.append(contentsOf: bytes)
             return

@@ -81,7 +81,7 @@ public struct FolderExporter: Sendable {
             try Self.swap(partial, into: target, campaignFolder: campaignFolder, root: root, batch: batchID)
             return FolderExport(
                 directory: target, manifest: manifest, files: writer.files, bytes: writer.bytes,
-                packs: writer.packs, removedLeftovers: removed)
+                packs: writer.packs, removedLeftovers: removed, manifestSHA256: writer.manifestSHA256)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
             Self.removeEmpty(created)
@@ -98,7 +98,9 @@ public struct FolderExporter: Sendable {
             guard let record = records[creative.id] else { continue }
             try writer.copy(record, of: delivery.batch, to: creative.file)
         }
-        try writer.write("manifest.json") { file throws(OutputError) in try manifest.writeJSON(to: file) }
+        writer.manifestSHA256 = try writer.write("manifest.json", hashing: true) { file throws(OutputError) in
+            try manifest.writeJSON(to: file)
+        }
         let axes = manifest.campaign.axes.map(\.name)
         try writer.write("manifest.csv") { file throws(OutputError) in
             try ManifestCSV.write(manifest.creatives, axes: axes, to: file)
@@ -272,6 +274,7 @@ extension FolderExporter {
         var files = 0
         var bytes = 0
         var packs: [String] = []
+        var manifestSHA256: String?
         var folders: Set<String> = []
 
         init(root: String, folder: String, batch: String) {
@@ -280,17 +283,19 @@ extension FolderExporter {
             self.batch = batch
         }
 
-        /// Writes `relative` through `body` (flushed to disk).
+        /// Writes `relative` through `body` (flushed to disk); with `hashing`, returns its SHA-256 (hex).
+        @discardableResult
         mutating func write(
-            _ relative: String, _ body: (ExportFile) throws(OutputError) -> Void
-        ) throws(ExportError) {
+            _ relative: String, hashing: Bool = false, _ body: (ExportFile) throws(OutputError) -> Void
+        ) throws(ExportError) -> String? {
             let path = try destination(relative)
             do {
-                let file = try ExportFile(creating: path)
+                let file = try ExportFile(creating: path, hashing: hashing)
                 try body(file)
                 try file.close()
                 files += 1
                 bytes += file.count
+                return file.sha256
             } catch {
                 throw ExportError.unwritable(root: root, path: error.path, code: error.code, batch: batch)
             }

@@ -29,6 +29,7 @@ import ZIPFoundation
         #expect(files.keys.filter { $0.hasSuffix(".jpg") && $0 != "contact-sheet.jpg" }.count == 7)
         #expect(try Manifest(json: try #require(files["manifest.json"])) == manifest)
         #expect(files["manifest.json"] == manifest.json(), "written entry by entry, the bytes of the whole")
+        #expect(export.manifestSHA256 == sha256Hex(try #require(files["manifest.json"])))
         let schema = Repository.path("docs/manifest.schema.json")
         #expect(try ManifestTests.validate("\(export.directory)/manifest.json", schema: schema) == "valid")
         #expect(files["manifest.csv"] == Array(ManifestCSV.render(manifest.creatives, axes: ["headline", "cta"]).utf8))
