@@ -17,6 +17,10 @@
 //   export-bench memory --store FILE --batch BATCH
 //       one JSON line: the resident memory (VmRSS, MiB) at start, after `DeliveryBatch.load` and after building the
 //       `Manifest` of the batch, what `adgen export` holds before it writes anything.
+//   export-bench export --store FILE --batch BATCH --to DIR
+//       `DeliveryBatch.load` and `FolderExporter(root: DIR).export` in this process, as `adgen export` calls them,
+//       without what the command does after (announcing the export); one JSON line with VmHWM after the load and at
+//       the end: the library's own peak.
 //   export-bench tree DIR
 //       one JSON line about an export folder: files, bytes, the largest file, the number of gallery pages, the
 //       largest page, the size of index.html and the largest creative file.
@@ -39,6 +43,7 @@ func fail(_ message: String) -> Never {
 let usage = """
     usage: export-bench synthesize --store FILE --from BATCH --count N [--pad-png-to BYTES]
            export-bench memory --store FILE --batch BATCH
+           export-bench export --store FILE --batch BATCH --to DIR
            export-bench tree DIR
     """
 
@@ -227,6 +232,19 @@ case "memory":
         """
         {"creatives":\(delivery.creatives.count),"delivered":\(manifest.creatives.count),"start_mib":\(start),\
         "after_load_mib":\(loaded),"after_manifest_mib":\(built),"peak_mib":\(memoryMiB("VmHWM"))}
+        """)
+case "export":
+    guard let store = option("--store", in: arguments), let batch = option("--batch", in: arguments),
+        let root = option("--to", in: arguments)
+    else { fail(usage) }
+    let delivery = try await DeliveryBatch.load(batch: batch, from: try SQLiteJobStore(path: store))
+    let loaded = memoryMiB("VmHWM")
+    let started = Date()
+    let export = try FolderExporter(root: root).export(delivery)
+    print(
+        """
+        {"creatives":\(export.manifest.creatives.count),"files":\(export.files),"bytes":\(export.bytes),\
+        "seconds":\(Date().timeIntervalSince(started)),"peak_after_load_mib":\(loaded),"peak_mib":\(memoryMiB("VmHWM"))}
         """)
 case "tree":
     guard arguments.count == 2 else { fail(usage) }
