@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "adgen", path: ".."),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .executableTarget(
@@ -21,6 +22,13 @@ let package = Package(
         .executableTarget(
             name: "expansion-bench",
             dependencies: [.product(name: "AdgenCore", package: "adgen")]
+        ),
+        .executableTarget(
+            name: "export-bench",
+            dependencies: [
+                .product(name: "AdgenCore", package: "adgen"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "imaging-bench",

@@ -15,6 +15,16 @@ if ! python3 -c 'import standardwebhooks, jsonschema' 2>/dev/null; then
     echo "installing standardwebhooks and jsonschema (pip)"
     python3 -m pip install -q --disable-pip-version-check standardwebhooks jsonschema
 fi
+# The gallery tests open an export's index.html from disk in a headless Chromium, as a marketer double-clicks it.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: the gallery tests need Chromium; install it (apt-get install chromium) or run as root" >&2
+        exit 69
+    fi
+    echo "installing chromium (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 swift build --build-tests
 # Two runs: the tests that time network peers and child processes (provider fakes, the dispatcher, the batch
 # commands) run on their own, so CPU-heavy imaging tests in parallel cannot starve their timeouts on 2 cores.

@@ -249,3 +249,24 @@ extension Image {
         return try Vips.run("padding by \(margin)") { adgen_pad(source.pointer, $0, Int32(margin)) }
     }
 }
+
+extension Image {
+    /// A thumbnail of the image file at `path`, fitted inside `width` × `height` (never enlarged, the aspect ratio
+    /// kept), as 8-bit sRGB in memory. The file is shrunk while it is decoded (JPEG and WebP shrink on load; PNG is
+    /// read a few lines at a time), so however large the picture, only the thumbnail and a strip of the source are
+    /// in memory; nothing of the file is kept once the thumbnail is released.
+    public static func thumbnail(path: String, width: Int, height: Int) throws(ImagingError) -> Image {
+        _ = Vips.started
+        guard width > 0, height > 0 else {
+            throw ImagingError(.operation, "a thumbnail of \(width)×\(height): the size must be positive")
+        }
+        guard let lazy = adgen_thumbnail_file(path, Int32(width), Int32(height)) else {
+            throw ImagingError(.decode, "\(path): not a readable image: \(Vips.lastError())")
+        }
+        let thumbnail = try Image(owning: lazy).normalised()
+        guard let memory = adgen_copy_memory(thumbnail.pointer) else {
+            throw ImagingError(.decode, "\(path): the image could not be decoded: \(Vips.lastError())")
+        }
+        return Image(owning: memory)
+    }
+}

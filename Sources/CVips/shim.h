@@ -294,6 +294,29 @@ static inline int adgen_avifsave(VipsImage *in, void **buffer, size_t *length, i
                                 "strip", TRUE, NULL);
 }
 
+/// A thumbnail of the image file at `path` fitted inside width × height (never enlarged; the aspect ratio kept), in
+/// sRGB: libvips' `thumbnail`, which shrinks while it decodes where the format allows (JPEG, WebP) and otherwise
+/// reads the file a few lines at a time, so the picture is never held at full size. Built outside libvips' operation
+/// cache: once the caller drops the thumbnail nothing of the file is kept (no open loader, no decode buffers).
+static inline VipsImage *adgen_thumbnail_file(const char *path, int width, int height) {
+    VipsOperation *operation = vips_operation_new("thumbnail");
+    if (!operation) {
+        return NULL;
+    }
+    VipsImage *out = NULL;
+    if (vips_object_set((VipsObject *) operation, "filename", path, "width", width, "height", height, "size",
+                        VIPS_SIZE_DOWN, NULL) ||
+        vips_object_build((VipsObject *) operation)) {
+        vips_object_unref_outputs((VipsObject *) operation);
+        g_object_unref(operation);
+        return NULL;
+    }
+    g_object_get(operation, "out", &out, NULL);
+    vips_object_unref_outputs((VipsObject *) operation);
+    g_object_unref(operation);
+    return out;
+}
+
 /// Whether this libvips build has an operation (e.g. "heifsave_buffer").
 static inline int adgen_has_operation(const char *nickname) {
     return vips_type_find("VipsOperation", nickname) != 0;

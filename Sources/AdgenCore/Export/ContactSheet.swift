@@ -134,23 +134,24 @@ struct ContactSheet: Sendable {
         }
         let height = y + margin - 28
 
-        let thumbnails = try cells.map { cell -> (Image, Int, Int) in
-            let image = try Image.load(path: "\(folder)/\(cell.file)")
-            let scale = min(Double(cell.width) / Double(image.width), Double(cell.height) / Double(image.height))
-            let fitted = scale < 1 ? try image.resized(scale: scale) : image
-            let x = cell.x + (cell.width - fitted.width) / 2
-            let y = cell.y + (cell.height - fitted.height) / 2
-            return (fitted, x, y)
-        }
-        let sheet = try Image.solid(width: width, height: height, color: Self.background).drawing { canvas in
+        // Each thumbnail is made from its file (shrunk while decoding), drawn and released before the next, so the
+        // sheet costs its canvas and one thumbnail, whatever the size of the creatives. The canvas has no alpha.
+        let canvas = try Image.solid(width: width, height: height, color: Self.background).flattened(
+            on: Self.background)
+        let sheet = try canvas.drawing { canvas in
             for top in rules { canvas.fill(Self.rule, x: margin, y: top, width: inner, height: 1) }
-            for (image, x, y) in thumbnails {
+            for cell in cells {
+                let image = try Image.thumbnail(path: "\(folder)/\(cell.file)", width: cell.width, height: cell.height)
+                let x = cell.x + (cell.width - image.width) / 2
+                let y = cell.y + (cell.height - image.height) / 2
                 canvas.fill(Self.frame, x: x - 1, y: y - 1, width: image.width + 2, height: image.height + 2)
                 try canvas.draw(image, x: x, y: y)
             }
             for text in texts { try canvas.fill(text.color, mask: text.mask, x: text.x, y: text.y) }
         }
-        return try sheet.encoded(EncodeOptions(format: .jpeg, quality: 86))
+        // Standard Huffman tables: libjpeg's optimised ones need the whole picture's coefficients held for a second
+        // pass (as much memory again as the canvas: 54 MB for 5 sizes of 60); this way it encodes strip by strip.
+        return try sheet.encoded(EncodeOptions(format: .jpeg, quality: 86, optimizeCoding: false))
     }
 
     /// The cell of a size: a square, or for a banner of aspect 2:1 and wider, two or three columns wide and as

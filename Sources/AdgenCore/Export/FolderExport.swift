@@ -11,10 +11,14 @@ public struct FolderExport: Sendable {
     public var packs: [String]
     /// How many leftover folders of an interrupted export of this batch were removed.
     public var removedLeftovers: Int
+    /// The SHA-256 (hex) of `manifest.json` as written (hashed while it was written, so there is no need to read
+    /// the file again); nil when not given to `init`.
+    public var manifestSHA256: String?
 
     /// Creates a result.
     public init(
-        directory: String, manifest: Manifest, files: Int, bytes: Int, packs: [String], removedLeftovers: Int
+        directory: String, manifest: Manifest, files: Int, bytes: Int, packs: [String], removedLeftovers: Int,
+        manifestSHA256: String? = nil
     ) {
         self.directory = directory
         self.manifest = manifest
@@ -22,5 +26,6 @@ public struct FolderExport: Sendable {
         self.bytes = bytes
         self.packs = packs
         self.removedLeftovers = removedLeftovers
+        self.manifestSHA256 = manifestSHA256
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -30,8 +29,11 @@ public struct FolderExporter: Sendable {
         public var platformPacks = true
         /// Write `contact-sheet.jpg`.
         public var contactSheet = true
-        /// Write `index.html`.
+        /// Write `index.html` and its pages, `gallery/page-0001.js` …
         public var gallery = true
+        /// Creatives per page of the gallery's data: the page shows the first page at once and loads the others
+        /// after it, so no file of the export grows with the batch.
+        public var galleryPageSize = 200
 
         /// The defaults: every part, 200-px thumbnails, 6 per row, 60 per size.
         public init() {}
@@ -79,7 +81,7 @@ public struct FolderExporter: Sendable {
             try Self.swap(partial, into: target, campaignFolder: campaignFolder, root: root, batch: batchID)
             return FolderExport(
                 directory: target, manifest: manifest, files: writer.files, bytes: writer.bytes,
-                packs: writer.packs, removedLeftovers: removed)
+                packs: writer.packs, removedLeftovers: removed, manifestSHA256: writer.manifestSHA256)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
             Self.removeEmpty(created)
@@ -87,26 +89,42 @@ public struct FolderExporter: Sendable {
         }
     }
 
-    /// Everything, into `writer`'s folder.
+    /// Everything, into `writer`'s folder. Every file is written in chunks (`ExportFile`): copies as they are
+    /// read and hashed, both manifests entry by entry, the packs entry by entry, the gallery page by page; what
+    /// stays in memory is the manifest and one chunk, whatever the number and size of the creatives.
     private func write(_ delivery: DeliveryBatch, manifest: Manifest, into writer: inout Writer) throws(ExportError) {
         let records = Dictionary(delivery.creatives.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for creative in manifest.creatives {
             guard let record = records[creative.id] else { continue }
-            try writer.write(try Self.verifiedSource(of: record, batch: delivery.batch), to: creative.file)
+            try writer.copy(record, of: delivery.batch, to: creative.file)
         }
-        try writer.write(manifest.json(), to: "manifest.json")
+        writer.manifestSHA256 = try writer.write("manifest.json", hashing: true) { file throws(OutputError) in
+            try manifest.writeJSON(to: file)
+        }
         let axes = manifest.campaign.axes.map(\.name)
-        try writer.write(Array(ManifestCSV.render(manifest.creatives, axes: axes).utf8), to: "manifest.csv")
+        try writer.write("manifest.csv") { file throws(OutputError) in
+            try ManifestCSV.write(manifest.creatives, axes: axes, to: file)
+        }
         let date = Manifest.milliseconds(delivery.batch.finishedAt ?? delivery.batch.createdAt)
         for pack in packs(manifest) {
             try writer.pack(pack, axes: axes, date: date)
         }
         if configuration.contactSheet {
             let sheet = try ContactSheet(configuration: configuration).render(manifest, folder: writer.folder)
-            try writer.write(sheet, to: "contact-sheet.jpg")
+            try writer.write("contact-sheet.jpg") { file throws(OutputError) in try file.write(sheet) }
         }
         if configuration.gallery {
-            try writer.write(Array(Gallery().html(manifest).utf8), to: "index.html")
+            let gallery = Gallery(pageSize: configuration.galleryPageSize)
+            let pages = gallery.pages(manifest.creatives.count)
+            for number in pages {
+                let creatives = gallery.creatives(onPage: number, of: manifest.creatives)
+                try writer.write(Gallery.pageFile(number)) { file throws(OutputError) in
+                    try gallery.writePage(number, creatives, to: file)
+                }
+            }
+            try writer.write("index.html") { file throws(OutputError) in
+                try file.write(gallery.html(manifest, pages: pages.count))
+            }
         }
         try writer.syncFolders()
     }
@@ -136,23 +154,6 @@ public struct FolderExporter: Sendable {
             result += order.map { DeliveryPack(name: "platform-\($0).zip", creatives: byPlatform[$0] ?? []) }
         }
         return result
-    }
-
-    /// The bytes of a creative's file, checked against the store's SHA-256.
-    static func verifiedSource(of record: CreativeRecord, batch: Batch) throws(ExportError) -> [UInt8] {
-        let file = record.file ?? "\(record.sizeID)/\(record.id)"
-        let path = "\(batch.outputDirectory)/\(file)"
-        guard record.file != nil, let data = FileManager.default.contents(atPath: path) else {
-            throw ExportError.missingSource(creative: record.id, file: path, batch: batch.id)
-        }
-        let bytes = [UInt8](data)
-        let found = SHA256.hash(data: bytes).withUnsafeBytes { Hex.prefix(of: $0, digits: 64) }
-        guard let expected = record.sha256, found == expected.lowercased() else {
-            throw ExportError.changedSource(
-                creative: record.id, file: path, expected: record.sha256 ?? "(none recorded)", found: found,
-                batch: batch.id)
-        }
-        return bytes
     }
 
     /// Moves `partial` to `target`: an existing target is renamed aside first, then removed.
@@ -273,6 +274,7 @@ extension FolderExporter {
         var files = 0
         var bytes = 0
         var packs: [String] = []
+        var manifestSHA256: String?
         var folders: Set<String> = []
 
         init(root: String, folder: String, batch: String) {
@@ -281,16 +283,45 @@ extension FolderExporter {
             self.batch = batch
         }
 
-        /// Writes `contents` to `relative` (flushed to disk).
-        mutating func write(_ contents: [UInt8], to relative: String) throws(ExportError) {
+        /// Writes `relative` through `body` (flushed to disk); with `hashing`, returns its SHA-256 (hex).
+        @discardableResult
+        mutating func write(
+            _ relative: String, hashing: Bool = false, _ body: (ExportFile) throws(OutputError) -> Void
+        ) throws(ExportError) -> String? {
             let path = try destination(relative)
             do {
-                try AtomicFile.write(contents, to: path)
+                let file = try ExportFile(creating: path, hashing: hashing)
+                try body(file)
+                try file.close()
+                files += 1
+                bytes += file.count
+                return file.sha256
             } catch {
                 throw ExportError.unwritable(root: root, path: error.path, code: error.code, batch: batch)
             }
-            files += 1
-            bytes += contents.count
+        }
+
+        /// Copies a delivered creative's file from the batch's output folder to `relative`, in chunks, checking
+        /// it against the SHA-256 the store recorded as it goes; a missing or changed file is an error naming it.
+        mutating func copy(_ record: CreativeRecord, of batch: Batch, to relative: String) throws(ExportError) {
+            let source = "\(batch.outputDirectory)/\(record.file ?? "\(record.sizeID)/\(record.id)")"
+            guard record.file != nil else {
+                throw ExportError.missingSource(creative: record.id, file: source, batch: batch.id)
+            }
+            var read: ExportFile.Source?
+            try write(relative) { file throws(OutputError) in
+                read = try ExportFile.read(source) { chunk throws(OutputError) in try file.write(chunk) }
+            }
+            switch read {
+            case .read(_, let found):
+                guard let expected = record.sha256, found == expected.lowercased() else {
+                    throw ExportError.changedSource(
+                        creative: record.id, file: source, expected: record.sha256 ?? "(none recorded)",
+                        found: found, batch: batch.id)
+                }
+            case .unreadable, nil:
+                throw ExportError.missingSource(creative: record.id, file: source, batch: batch.id)
+            }
         }
 
         /// Writes `pack` under `packs/`.
@@ -318,9 +349,16 @@ extension FolderExporter {
             FolderExporter.sync(folder)
         }
 
+        /// The path of `relative` in the export's folder, its folder created.
         private mutating func destination(_ relative: String) throws(ExportError) -> String {
             let path = try FolderExporter.inside("\(folder)/\(relative)", root: folder, name: relative)
-            folders.insert((path as NSString).deletingLastPathComponent)
+            let parent = (path as NSString).deletingLastPathComponent
+            if folders.insert(parent).inserted {
+                var created: [String] = []
+                if let failure = FolderExporter.makeFolders(parent, created: &created) {
+                    throw ExportError.unwritable(root: root, path: failure.path, code: failure.code, batch: batch)
+                }
+            }
             return path
         }
     }

@@ -1,24 +1,110 @@
-/// `index.html`: a gallery of the delivered creatives that opens from disk (`file://`) with nothing else — no
-/// network, no external file but the creatives themselves, shown by their relative paths. The manifest is
-/// embedded as JSON in a `<script type="application/json">` (with `<`, `>`, `&`, U+2028 and U+2029 escaped as
-/// `\uXXXX`, so no campaign text can close the script); the page's script reads it and builds the grid with
-/// `textContent` only. Filters: size, each axis, tag, minimum score; sort by score or id; a creative's checks
-/// and reasons show on hover (as a tooltip) and on click (in a panel).
+import Foundation
+
+/// `index.html` and its data pages `gallery/page-0001.js` …: a gallery of the delivered creatives that opens from
+/// disk (`file://`) with nothing else — no network, no external file but its own pages and the creatives, shown by
+/// their relative paths.
+///
+/// `index.html` holds only what the filters need, whatever the size of the batch: the campaign's sizes and axes,
+/// the tags that occur, the count and the number of pages (as JSON in a `<script type="application/json">`). The
+/// creatives come in pages of `pageSize`, each a script that hands its creatives to `adgenGallery.page(n, [...])`
+/// (browsers refuse `fetch()` of a local file, but load a local `<script src>`): the page shows the first page at
+/// once and loads the next after each, so every filter and the sort apply to all creatives once the last page is
+/// in; the grid grows as it is scrolled. Every text is JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped as
+/// `\uXXXX`, so no campaign text can close a script; the page's script builds the grid with `textContent` only.
+/// Filters: size, each axis, tag, minimum score; sort by score or id; a creative's checks and reasons show on hover
+/// (as a tooltip) and on click (in a panel).
 struct Gallery: Sendable {
-    /// The page for `manifest`.
-    func html(_ manifest: Manifest) -> String {
+    /// Creatives per data page.
+    var pageSize = 200
+
+    /// The page numbers for `count` creatives: `1...n`, none for no creative.
+    func pages(_ count: Int) -> Range<Int> {
+        let size = max(1, pageSize)
+        return 1..<((count + size - 1) / size + 1)
+    }
+
+    /// The creatives of page `number`.
+    func creatives(onPage number: Int, of all: [Manifest.CreativeEntry]) -> ArraySlice<Manifest.CreativeEntry> {
+        let size = max(1, pageSize)
+        let start = min(all.count, (number - 1) * size)
+        return all[start..<min(all.count, start + size)]
+    }
+
+    /// Page `number`'s file, relative to the export folder: `gallery/page-0001.js`.
+    static func pageFile(_ number: Int) -> String {
+        let digits = String(number)
+        return "gallery/page-\(String(repeating: "0", count: max(0, 4 - digits.count)))\(digits).js"
+    }
+
+    /// What the gallery shows of a creative: the manifest entry's fields the page reads, under the same names.
+    struct Card: Encodable {
+        var entry: Manifest.CreativeEntry
+
+        enum CodingKeys: String, CodingKey {
+            case id, file, width, height, bytes, format, prompt, axes, score, scores, tags
+            case sizeID = "size_id"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(entry.id, forKey: .id)
+            try container.encode(entry.file, forKey: .file)
+            try container.encode(entry.sizeID, forKey: .sizeID)
+            try container.encode(entry.width, forKey: .width)
+            try container.encode(entry.height, forKey: .height)
+            try container.encode(entry.bytes, forKey: .bytes)
+            try container.encode(entry.format, forKey: .format)
+            try container.encode(entry.prompt, forKey: .prompt)
+            try container.encode(entry.axes, forKey: .axes)
+            try container.encode(entry.score, forKey: .score)
+            try container.encode(entry.scores, forKey: .scores)
+            try container.encode(entry.tags, forKey: .tags)
+        }
+    }
+
+    /// What `index.html` embeds: the filters' choices and how many creatives and pages there are.
+    struct Summary: Encodable {
+        var sizes: [Manifest.CampaignSummary.Size]
+        var axes: [Manifest.CampaignSummary.AxisSummary]
+        var tags: [String]
+        var total: Int
+        var pages: Int
+    }
+
+    /// Writes page `number` with `creatives` into `file`: `adgenGallery.page(number, [...]);`, one creative a line.
+    func writePage(
+        _ number: Int, _ creatives: ArraySlice<Manifest.CreativeEntry>, to file: ExportFile
+    ) throws(OutputError) {
+        let encoder = Self.encoder()
+        try file.write("adgenGallery.page(\(number), [")
+        for (index, creative) in creatives.enumerated() {
+            try file.write(index == 0 ? "\n" : ",\n")
+            // Every value is finite and every key a string, so encoding cannot fail.
+            try file.write(Self.scriptSafe((try? encoder.encode(Card(entry: creative))) ?? Data("{}".utf8)))
+        }
+        try file.write("\n]);\n")
+    }
+
+    /// The page for `manifest`, whose creatives are in `pages` data pages.
+    func html(_ manifest: Manifest, pages: Int) -> String {
         let name = Self.escaped(manifest.campaign.name)
         let delivered = manifest.creatives.count
         let summary = Self.escaped(
             "\(manifest.campaign.brand.name) · batch \(manifest.batch.id) · \(manifest.batch.state) · "
                 + "\(delivered) of \(manifest.totals.creatives) creatives delivered")
+        var tags = Set<String>()
+        for creative in manifest.creatives { tags.formUnion(creative.tags) }
+        let data = Summary(
+            sizes: manifest.campaign.sizes, axes: manifest.campaign.axes, tags: tags.sorted(), total: delivered,
+            pages: pages)
+        let embedded = Self.scriptSafe((try? Self.encoder().encode(data)) ?? Data("{}".utf8))
         return """
             <!doctype html>
             <html lang="en">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; script-src 'self' file: 'unsafe-inline'">
             <title>\(name) — \(Self.escaped(manifest.batch.id))</title>
             <style>\(Self.style)</style>
             </head>
@@ -36,14 +122,22 @@ struct Gallery: Sendable {
             </form>
             <p id="count" class="muted"></p>
             <main id="grid"></main>
+            <p id="more" class="muted"></p>
             <aside id="detail" hidden></aside>
             <noscript><p>The gallery needs JavaScript; manifest.json and manifest.csv list every creative.</p></noscript>
-            <script type="application/json" id="manifest">\(Self.embedded(manifest))</script>
+            <script type="application/json" id="gallery">\(embedded)</script>
             <script>\(Self.script)</script>
             </body>
             </html>
 
             """
+    }
+
+    /// The encoder of the gallery's data: compact, keys sorted.
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 
     /// `text` safe in HTML text and attribute values.
@@ -64,10 +158,11 @@ struct Gallery: Sendable {
         return result
     }
 
-    /// The manifest's JSON, safe inside a `<script>` element.
-    static func embedded(_ manifest: Manifest) -> String {
+    /// JSON safe inside a `<script>` element or a script file: `<`, `>`, `&`, U+2028 and U+2029 as `\uXXXX`.
+    static func scriptSafe(_ json: Data) -> String {
         var result = ""
-        for scalar in String(decoding: manifest.json(), as: UTF8.self).unicodeScalars {
+        result.reserveCapacity(json.count)
+        for scalar in String(decoding: json, as: UTF8.self).unicodeScalars {
             switch scalar {
             case "<": result += "\\u003c"
             case ">": result += "\\u003e"
@@ -111,10 +206,12 @@ struct Gallery: Sendable {
     static let script = """
         (function () {
           "use strict";
-          var manifest = JSON.parse(document.getElementById("manifest").textContent);
-          var creatives = manifest.creatives;
-          var axes = manifest.campaign.axes;
           var $ = function (id) { return document.getElementById(id); };
+          var data = JSON.parse($("gallery").textContent);
+          var axes = data.axes;
+          var creatives = [];
+          var loaded = 0, failed = null;
+          var list = [], shown = 0, step = 60;
           function el(tag, text, cls) {
             var node = document.createElement(tag);
             if (text !== undefined && text !== null) node.textContent = String(text);
@@ -128,7 +225,12 @@ struct Gallery: Sendable {
           }
           function fmt(x) { return x === null || x === undefined ? "\\u2013" : Number(x).toFixed(2); }
           function grade(x) { return x === null || x === undefined ? "" : x >= 0.75 ? "good" : x >= 0.5 ? "fair" : "poor"; }
-          manifest.campaign.sizes.forEach(function (s) {
+          function pageFile(n) {
+            var digits = String(n);
+            while (digits.length < 4) digits = "0" + digits;
+            return "gallery/page-" + digits + ".js";
+          }
+          data.sizes.forEach(function (s) {
             option($("f-size"), s.id, s.id + " (" + s.width + "\\u00d7" + s.height + ")");
           });
           axes.forEach(function (axis, i) {
@@ -141,9 +243,7 @@ struct Gallery: Sendable {
             label.appendChild(select);
             $("f-axes").appendChild(label);
           });
-          var tags = {};
-          creatives.forEach(function (c) { c.tags.forEach(function (t) { tags[t] = true; }); });
-          Object.keys(tags).sort().forEach(function (t) { option($("f-tag"), t); });
+          data.tags.forEach(function (t) { option($("f-tag"), t); });
           function checksText(c) {
             return c.scores.map(function (k) {
               var verdict = k.passed === null ? "skipped" : k.passed ? "passed" : "failed";
@@ -185,11 +285,32 @@ struct Gallery: Sendable {
             panel.appendChild(el("p", c.tags.join(" \\u00b7 "), "tags"));
             panel.hidden = false;
           }
-          function render() {
+          function card(c) {
+            var figure = el("figure");
+            figure.tabIndex = 0;
+            figure.title = checksText(c);
+            figure.setAttribute("data-id", c.id);
+            var frame = el("div", null, "frame");
+            var img = el("img");
+            img.src = c.file;
+            img.alt = c.id;
+            img.loading = "lazy";
+            frame.appendChild(img);
+            figure.appendChild(frame);
+            var caption = el("figcaption");
+            caption.appendChild(el("span", c.id, "id"));
+            caption.appendChild(el("span", c.size_id));
+            caption.appendChild(el("span", fmt(c.score), "score " + grade(c.score)));
+            figure.appendChild(caption);
+            figure.addEventListener("click", function () { show(c); });
+            figure.addEventListener("keydown", function (e) { if (e.key === "Enter") show(c); });
+            return figure;
+          }
+          function choose() {
             var size = $("f-size").value, tag = $("f-tag").value, min = Number($("f-min").value);
             $("f-min-value").textContent = min.toFixed(2);
             var chosen = axes.map(function (axis, i) { return $("f-axis-" + i).value; });
-            var list = creatives.filter(function (c) {
+            list = creatives.filter(function (c) {
               if (size && c.size_id !== size) return false;
               if (tag && c.tags.indexOf(tag) < 0) return false;
               if (min > 0 && !(c.score >= min)) return false;
@@ -206,35 +327,58 @@ struct Gallery: Sendable {
             } else {
               list.sort(function (a, b) { return a.id < b.id ? -1 : a.id > b.id ? 1 : 0; });
             }
-            var grid = $("grid");
-            grid.textContent = "";
-            list.forEach(function (c) {
-              var figure = el("figure");
-              figure.tabIndex = 0;
-              figure.title = checksText(c);
-              var frame = el("div", null, "frame");
-              var img = el("img");
-              img.src = c.file;
-              img.alt = c.id;
-              img.loading = "lazy";
-              frame.appendChild(img);
-              figure.appendChild(frame);
-              var caption = el("figcaption");
-              caption.appendChild(el("span", c.id, "id"));
-              caption.appendChild(el("span", c.size_id));
-              caption.appendChild(el("span", fmt(c.score), "score " + grade(c.score)));
-              figure.appendChild(caption);
-              figure.addEventListener("click", function () { show(c); });
-              figure.addEventListener("keydown", function (e) { if (e.key === "Enter") show(c); });
-              grid.appendChild(figure);
-            });
-            $("count").textContent = list.length + " of " + creatives.length + " creatives";
           }
+          function status() {
+            var text = list.length + " of " + data.total + " creatives";
+            if (failed) {
+              text += " \\u2014 " + failed + " could not be read: keep the gallery folder beside index.html";
+            } else if (loaded < data.pages) {
+              text += " \\u2014 loading (" + creatives.length + " of " + data.total + " read)";
+            }
+            $("count").textContent = text;
+            $("more").textContent = shown < list.length ? "Scroll for " + (list.length - shown) + " more" : "";
+          }
+          // Adds cards until the grid reaches below the window (or `at least` are shown), then `step` at a time.
+          function fill(atLeast) {
+            var grid = $("grid");
+            while (shown < list.length && (shown < atLeast || $("more").getBoundingClientRect().top < window.innerHeight + 600)) {
+              var end = Math.min(list.length, shown + step);
+              for (; shown < end; shown++) grid.appendChild(card(list[shown]));
+            }
+            status();
+          }
+          function draw(atLeast) {
+            choose();
+            $("grid").textContent = "";
+            shown = 0;
+            fill(atLeast);
+          }
+          function render() { draw(0); }
           ["f-size", "f-tag", "f-min", "f-sort"].forEach(function (id) {
             $(id).addEventListener("input", render);
             $(id).addEventListener("change", render);
           });
-          render();
+          window.addEventListener("scroll", function () { fill(0); }, { passive: true });
+          window.addEventListener("resize", function () { fill(0); });
+          function next() {
+            if (loaded >= data.pages) return;
+            var script = document.createElement("script");
+            script.src = pageFile(loaded + 1);
+            script.onerror = function () { failed = script.getAttribute("src"); status(); };
+            document.body.appendChild(script);
+          }
+          // Each page hands over its creatives; the grid is drawn again with as many cards as it had.
+          window.adgenGallery = {
+            page: function (number, page) {
+              if (number !== loaded + 1) return;
+              loaded = number;
+              Array.prototype.push.apply(creatives, page);
+              draw(shown);
+              next();
+            }
+          };
+          draw(0);
+          next();
         })();
         """
 }

@@ -314,15 +314,20 @@ extension Manifest {
     /// The manifest as `manifest.json` holds it: UTF-8 JSON, pretty-printed, keys sorted, dates in ISO 8601
     /// (UTC, milliseconds), a final newline.
     public func json() -> [UInt8] {
+        // Every value is finite and every key a string, so encoding cannot fail.
+        let data = (try? Self.encoder().encode(self)) ?? Data("{}".utf8)
+        return Array(data) + [UInt8(ascii: "\n")]
+    }
+
+    /// The encoder of `manifest.json`: pretty-printed, keys sorted, slashes as they are, dates in ISO 8601.
+    static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Self.iso8601(date))
         }
-        // Every value is finite and every key a string, so encoding cannot fail.
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        return Array(data) + [UInt8(ascii: "\n")]
+        return encoder
     }
 
     /// Reads a manifest written by `json()`.

@@ -14,21 +14,37 @@ public enum ManifestCSV {
 
     /// The CSV of `creatives` (all of a manifest's, or those of one pack), with the manifest's axes.
     public static func render(_ creatives: [Manifest.CreativeEntry], axes: [String]) -> String {
-        var lines = [columns(axes: axes).map(field).joined(separator: ",")]
-        for creative in creatives {
-            var row = [
-                creative.id, creative.file, creative.sizeID, creative.platform, String(creative.width),
-                String(creative.height), String(creative.bytes), creative.sha256, creative.format,
-                creative.score.map { String($0) } ?? "",
-            ]
-            row += axes.map { creative.axes[$0] ?? "" }
-            row += [
-                String(creative.seed), creative.provider, creative.model, String(creative.costUSD),
-                creative.tags.joined(separator: ";"), creative.prompt,
-            ]
-            lines.append(row.map(field).joined(separator: ","))
-        }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        var text = header(axes: axes)
+        for creative in creatives { text += row(creative, axes: axes) }
+        return text
+    }
+
+    /// The header row, with its line end.
+    static func header(axes: [String]) -> String {
+        columns(axes: axes).map(field).joined(separator: ",") + "\r\n"
+    }
+
+    /// One creative's row, with its line end.
+    static func row(_ creative: Manifest.CreativeEntry, axes: [String]) -> String {
+        var row = [
+            creative.id, creative.file, creative.sizeID, creative.platform, String(creative.width),
+            String(creative.height), String(creative.bytes), creative.sha256, creative.format,
+            creative.score.map { String($0) } ?? "",
+        ]
+        row += axes.map { creative.axes[$0] ?? "" }
+        row += [
+            String(creative.seed), creative.provider, creative.model, String(creative.costUSD),
+            creative.tags.joined(separator: ";"), creative.prompt,
+        ]
+        return row.map(field).joined(separator: ",") + "\r\n"
+    }
+
+    /// Writes the CSV of `creatives` into `file` row by row: the same bytes as `render(_:axes:)`.
+    static func write(
+        _ creatives: some Sequence<Manifest.CreativeEntry>, axes: [String], to file: ExportFile
+    ) throws(OutputError) {
+        try file.write(header(axes: axes))
+        for creative in creatives { try file.write(row(creative, axes: axes)) }
     }
 
     /// One field: defused, then quoted when it must be.

@@ -29,6 +29,12 @@ import ZIPFoundation
         }
         #expect(files.keys.filter { $0.hasSuffix(".jpg") && $0 != "contact-sheet.jpg" }.count == 7)
         #expect(try Manifest(json: try #require(files["manifest.json"])) == manifest)
+        #expect(files["manifest.json"] == manifest.json(), "written entry by entry, the bytes of the whole")
+        #expect(export.manifestSHA256 == sha256Hex(try #require(files["manifest.json"])))
+        let schema = Repository.path("docs/manifest.schema.json")
+        #expect(try ManifestTests.validate("\(export.directory)/manifest.json", schema: schema) == "valid")
+        #expect(files["manifest.csv"] == Array(ManifestCSV.render(manifest.creatives, axes: ["headline", "cta"]).utf8))
+        #expect(files.keys.contains("gallery/page-0001.js"))
         #expect(
             Set(export.packs) == [
                 "packs/size-iab-mrec.zip", "packs/size-400x400.zip", "packs/platform-iab.zip",
@@ -93,6 +99,8 @@ import ZIPFoundation
                 String(
                     decoding: try Self.entry("manifest.csv", in: archive), as: UTF8.self))
             #expect(csv.dropFirst().map { $0[1] } == expected, "\(pack)'s manifest.csv")
+            let rows = ManifestCSV.render(expected.compactMap { byFile[$0] }, axes: ["headline", "cta"])
+            #expect(try Self.entry("manifest.csv", in: archive) == Data(rows.utf8), "\(pack)'s manifest.csv")
         }
     }
 
@@ -317,25 +325,68 @@ import ZIPFoundation
         #expect(cell(320, 50) == (3, 640, 100))
     }
 
-    @Test("The gallery is self-contained: campaign text escaped, data embedded with `<` escaped, no external asset")
+    @Test(
+        "The gallery is self-contained and paged: campaign text escaped, no creative in index.html, each on one page"
+    )
     func gallery() async throws {
         var delivery = try await ExportFixture.shared.value.delivery()
         delivery.campaign.name = "</script><script>alert(1)</script> & \u{2028}"
-        let html = Gallery().html(Manifest(delivery))
+        let tricky = try #require(delivery.creatives.firstIndex { $0.state == .succeeded && $0.dropped == nil })
+        delivery.creatives[tricky].variant.prompt = "</script><script>alert(2)</script> \u{2029} & done"
+        let root = try TemporaryDirectory()
+        defer { root.remove() }
+        var configuration = FolderExporter.Configuration()
+        configuration.galleryPageSize = 3
+        configuration.contactSheet = false
+        let export = try FolderExporter(root: root.path, configuration: configuration).export(delivery)
+        let manifest = export.manifest
+        let files = try filesUnder(export.directory)
+        let html = String(decoding: try #require(files["index.html"]), as: UTF8.self)
         #expect(!html.contains("<script>alert(1)"))
         #expect(html.contains("<h1>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; \u{2028}</h1>"))
         #expect(html.contains("Acme &amp; Sons &lt;Outdoor&gt;"))
-        let start = try #require(html.range(of: "<script type=\"application/json\" id=\"manifest\">"))
+
+        // index.html holds what the filters need, not the creatives.
+        let start = try #require(html.range(of: "<script type=\"application/json\" id=\"gallery\">"))
         let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
         let embedded = String(html[start.upperBound..<end.lowerBound])
-        #expect(!embedded.contains("<") && embedded.contains("\\u003c"))
-        #expect(!embedded.contains("\u{2028}") && !embedded.contains("&"))
-        let decoded = try Manifest(json: Array(embedded.utf8))
-        #expect(decoded.campaign.name == delivery.campaign.name)
-        #expect(decoded.creatives.first?.file.hasPrefix(decoded.creatives.first?.sizeID ?? "?") == true)
-        for external in ["src=\"http", "href=\"http", "src=\"//", "@import", "url(", "fetch(", "XMLHttpRequest", "cdn"]
-        {
-            #expect(!html.lowercased().contains(external.lowercased()), "\(external)")
+        #expect(!embedded.contains("<") && !embedded.contains("&") && !embedded.contains("\u{2028}"))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(embedded.utf8)) as? [String: Any])
+        #expect(summary["total"] as? Int == 7 && summary["pages"] as? Int == 3)
+        #expect(summary["tags"] as? [String] == Array(Set(manifest.creatives.flatMap(\.tags))).sorted())
+        let sizes = try #require(summary["sizes"] as? [[String: Any]])
+        #expect(sizes.compactMap { $0["id"] as? String } == ["iab-mrec", "400x400"])
+        for creative in manifest.creatives { #expect(!html.contains(creative.id), "\(creative.id) in index.html") }
+
+        // The pages: every delivered creative once, in manifest order, at most 3 a page.
+        let pages = files.keys.filter { $0.hasPrefix("gallery/") }.sorted()
+        #expect(pages == ["gallery/page-0001.js", "gallery/page-0002.js", "gallery/page-0003.js"])
+        var ids: [String] = []
+        for (index, page) in pages.enumerated() {
+            let text = String(decoding: try #require(files[page]), as: UTF8.self)
+            let opening = "adgenGallery.page(\(index + 1), ["
+            #expect(text.hasPrefix(opening) && text.hasSuffix("]);\n"), "\(page)")
+            #expect(!text.contains("<") && !text.contains("&") && !text.contains("\u{2029}"), "\(page)")
+            let json = text.dropFirst(opening.count - 1).dropLast(3)
+            let cards = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+            #expect(cards.count <= 3)
+            for card in cards {
+                let id = try #require(card["id"] as? String)
+                let creative = try #require(manifest.creatives.first { $0.id == id })
+                #expect(card["file"] as? String == creative.file && card["size_id"] as? String == creative.sizeID)
+                #expect(card["tags"] as? [String] == creative.tags && card["prompt"] as? String == creative.prompt)
+                #expect((card["scores"] as? [Any])?.count == creative.scores.count)
+                ids.append(id)
+            }
+        }
+        #expect(ids == manifest.creatives.map(\.id))
+        for (name, bytes) in files where name == "index.html" || name.hasPrefix("gallery/") {
+            let text = String(decoding: bytes, as: UTF8.self).lowercased()
+            for external in [
+                "src=\"http", "href=\"http", "src=\"//", "@import", "url(", "fetch(", "xmlhttprequest", "cdn",
+            ] {
+                #expect(!text.contains(external), "\(name): \(external)")
+            }
         }
         for filter in ["f-size", "f-tag", "f-min", "f-sort", "f-axis-"] { #expect(html.contains(filter)) }
     }
