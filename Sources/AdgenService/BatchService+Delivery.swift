@@ -59,7 +59,7 @@ extension BatchService {
     func announce(_ export: FolderExport, of batch: Batch, with sender: WebhookDelivery) async throws {
         try await sender.announceExport(
             batch, path: export.directory, files: export.files, bytes: export.bytes,
-            manifestSHA256: try Self.sha256(ofFile: "\(export.directory)/manifest.json"))
+            manifestSHA256: try export.manifestSHA256 ?? Self.sha256(ofFile: "\(export.directory)/manifest.json"))
     }
 
     /// Sends what is due for `batch`, waiting up to `wait` seconds (default: the configured wait) for retries.

@@ -250,13 +250,12 @@ extension Manifest {
         let jobs = Dictionary(delivery.jobs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var perJob: [Int64: Int] = [:]
         for record in delivery.creatives { perJob[record.jobID, default: 0] += 1 }
-        let sizes = Self.sizeLookup(campaign)
+        let sizes = Dictionary(campaign.sizes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
         var creatives: [CreativeEntry] = []
         var excluded: [ExcludedEntry] = []
         for record in Self.ordered(delivery.creatives, campaign: campaign) {
-            if record.state == .succeeded, record.dropped == nil {
-                let size = sizes(record.sizeID)
+            if record.state == .succeeded, record.dropped == nil, let size = sizes[record.sizeID] {
                 let job = jobs[record.jobID]
                 let share = (job?.costUSD ?? 0) / Double(max(1, perJob[record.jobID] ?? 1))
                 creatives.append(
@@ -281,6 +280,7 @@ extension Manifest {
                 let state = record.dropped != nil ? "dropped" : record.state.rawValue
                 let reason =
                     record.dropped ?? record.failure
+                    ?? (sizes[record.sizeID] == nil ? "its size \(record.sizeID) is not in the batch's campaign" : nil)
                     ?? (record.state == .pending
                         ? "not made yet: the batch is \(batch.state.rawValue)" : "no reason recorded")
                 excluded.append(ExcludedEntry(id: record.id, sizeID: record.sizeID, state: state, reason: reason))
@@ -370,16 +370,6 @@ extension Manifest {
             if left != right { return left < right }
             if lhs.sizeID != rhs.sizeID { return lhs.sizeID < rhs.sizeID }
             return lhs.id < rhs.id
-        }
-    }
-
-    /// The campaign's size with an id, or the preset (or `WxH`) it names, or an unknown size.
-    static func sizeLookup(_ campaign: Campaign) -> (String) -> AdSize {
-        let sizes = Dictionary(campaign.sizes.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return { id in
-            if let size = sizes[id] { return size }
-            if case .success(let size) = AdSize.resolve(id) { return size }
-            return AdSize(id: id, width: 0, height: 0, maxBytes: nil, platform: "unknown", source: "unknown")
         }
     }
 
