@@ -16,21 +16,25 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     public func withStore<Result>(_ body: (any BatchStore) async throws -> Result) async throws -> Result {
         switch self {
         case .sqliteMemory:
-            let store = try SQLiteJobStore()
-            defer { Task { try? await store.close() } }
-            return try await body(store)
+            return try await Self.using(try SQLiteJobStore(), body)
         case .sqliteFile:
             let folder = try TemporaryDirectory(prefix: "adgen-store")
             defer { folder.remove() }
-            let store = try SQLiteJobStore(path: "\(folder.path)/adgen.sqlite")
-            do {
-                let result = try await body(store)
-                try await store.close()
-                return result
-            } catch {
-                try? await store.close()
-                throw error
-            }
+            return try await Self.using(try SQLiteJobStore(path: "\(folder.path)/adgen.sqlite"), body)
+        }
+    }
+
+    /// Runs `body` with `store`, then closes it (also when `body` throws).
+    private static func using<Result>(
+        _ store: some BatchStore, _ body: (any BatchStore) async throws -> Result
+    ) async throws -> Result {
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
         }
     }
 }
