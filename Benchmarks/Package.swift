@@ -13,6 +13,13 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "codec-floor",
+            dependencies: [
+                .product(name: "AdgenCore", package: "adgen"),
+                .product(name: "AdgenImaging", package: "adgen"),
+            ]
+        ),
+        .executableTarget(
             name: "dispatch-bench",
             dependencies: [
                 .product(name: "AdgenCore", package: "adgen"),
