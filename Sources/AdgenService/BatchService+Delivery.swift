@@ -1,5 +1,4 @@
 import AdgenCore
-import Crypto
 import Foundation
 
 extension BatchService {
@@ -59,7 +58,7 @@ extension BatchService {
     func announce(_ export: FolderExport, of batch: Batch, with sender: WebhookDelivery) async throws {
         try await sender.announceExport(
             batch, path: export.directory, files: export.files, bytes: export.bytes,
-            manifestSHA256: try export.manifestSHA256 ?? Self.sha256(ofFile: "\(export.directory)/manifest.json"))
+            manifestSHA256: export.manifestSHA256)
     }
 
     /// Sends what is due for `batch`, waiting up to `wait` seconds (default: the configured wait) for retries.
@@ -89,15 +88,4 @@ extension BatchService {
             },
             nextAttemptAt: next)
     }
-
-    /// The SHA-256 of a file, in hex, read in 1 MiB chunks.
-    static func sha256(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return Self.hex(SHA256.hash(data: Data())) }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return Self.hex(hasher.finalize())
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
 }

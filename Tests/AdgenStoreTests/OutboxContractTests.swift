@@ -12,6 +12,14 @@ import Testing
 
     /// A batch of 3 jobs × 2 sizes with one endpoint for every event and one for batch.completed only; job 1
     /// finished (its two creatives made), job 2 failed.
+    /// The context of the fixture's campaign: the two sizes its creatives are made at.
+    static func context() throws -> BatchContext {
+        try BatchContext(
+            source: CampaignSource(
+                bytes: Array("campaign: demo\nprompt: x\nsizes: [meta-feed, google-rda-square]\n".utf8),
+                file: "demo.yaml", directory: "/tmp"))
+    }
+
     static func batchWithResults(in store: any BatchStore) async throws -> [WebhookEndpoint] {
         _ = try await StoreFixture.submit(store, id: Self.batch, jobs: 3)
         let endpoints = try await store.register(
@@ -43,10 +51,7 @@ import Testing
             let endpoints = try await Self.batchWithResults(in: store)
             #expect(endpoints.count == 2)
             let delivery = WebhookDelivery(configuration: .init(), store: store, logger: .init(label: "test"))
-            let context = try BatchContext(
-                source: CampaignSource(
-                    bytes: Array("campaign: demo\nprompt: x\nsizes: [meta-feed, google-rda-square]\n".utf8),
-                    file: "demo.yaml", directory: "/tmp"))
+            let context = try Self.context()
             #expect(try await delivery.announceCreatives(batch: Self.batch, context: context, now: Self.t0) == 4)
             #expect(try await delivery.announceCreatives(batch: Self.batch, context: context, now: Self.t0) == 0)
             let messages = try await store.messages(batch: Self.batch)
@@ -116,10 +121,7 @@ import Testing
         try await kind.withStore { store in
             let endpoints = try await Self.batchWithResults(in: store)
             let delivery = WebhookDelivery(configuration: .init(), store: store, logger: .init(label: "test"))
-            let context = try BatchContext(
-                source: CampaignSource(
-                    bytes: Array("campaign: demo\nprompt: x\nsizes: [meta-feed, google-rda-square]\n".utf8),
-                    file: "demo.yaml", directory: "/tmp"))
+            let context = try Self.context()
             try await delivery.announceCreatives(batch: Self.batch, context: context, now: Self.t0)
             try await store.disable(endpoint: endpoints[0].id, reason: "410 Gone", now: Self.t0)
             #expect(
@@ -151,10 +153,7 @@ import Testing
     func payloadsMatchTheSchema(_ kind: StoreKind) async throws {
         try await kind.withStore { store in
             _ = try await Self.batchWithResults(in: store)
-            let context = try BatchContext(
-                source: CampaignSource(
-                    bytes: Array("campaign: demo\nprompt: x\nsizes: [meta-feed, google-rda-square]\n".utf8),
-                    file: "demo.yaml", directory: "/tmp"))
+            let context = try Self.context()
             var payloads = [[UInt8]]()
             for creative in try await store.creatives(batch: Self.batch) where creative.state != .pending {
                 payloads.append(try WebhookEvent.creative(creative, context: context, at: Self.t0).1)

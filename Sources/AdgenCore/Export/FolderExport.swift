@@ -12,13 +12,13 @@ public struct FolderExport: Sendable {
     /// How many leftover folders of an interrupted export of this batch were removed.
     public var removedLeftovers: Int
     /// The SHA-256 (hex) of `manifest.json` as written (hashed while it was written, so there is no need to read
-    /// the file again); nil when not given to `init`.
-    public var manifestSHA256: String?
+    /// the file again).
+    public var manifestSHA256: String
 
     /// Creates a result.
     public init(
         directory: String, manifest: Manifest, files: Int, bytes: Int, packs: [String], removedLeftovers: Int,
-        manifestSHA256: String? = nil
+        manifestSHA256: String
     ) {
         self.directory = directory
         self.manifest = manifest

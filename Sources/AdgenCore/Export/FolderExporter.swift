@@ -98,9 +98,11 @@ public struct FolderExporter: Sendable {
             guard let record = records[creative.id] else { continue }
             try writer.copy(record, of: delivery.batch, to: creative.file)
         }
-        writer.manifestSHA256 = try writer.write("manifest.json", hashing: true) { file throws(OutputError) in
+        let digest = try writer.write("manifest.json", hashing: true) { file throws(OutputError) in
             try manifest.writeJSON(to: file)
         }
+        // A file written with `hashing: true` always has its digest.
+        writer.manifestSHA256 = digest ?? ""
         let axes = manifest.campaign.axes.map(\.name)
         try writer.write("manifest.csv") { file throws(OutputError) in
             try ManifestCSV.write(manifest.creatives, axes: axes, to: file)
@@ -274,7 +276,7 @@ extension FolderExporter {
         var files = 0
         var bytes = 0
         var packs: [String] = []
-        var manifestSHA256: String?
+        var manifestSHA256 = ""
         var folders: Set<String> = []
 
         init(root: String, folder: String, batch: String) {
