@@ -45,7 +45,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        // The embedded job store: SQLite through GRDB. Only this target imports GRDB.
+        // The embedded job store: SQLite through GRDB. Only this target (and its tests) imports GRDB.
         .target(
             name: "AdgenSQLite",
             dependencies: [
@@ -100,10 +100,14 @@ let package = Package(
             name: "AdgenImagingTests",
             dependencies: ["AdgenImaging", "AdgenTesting"]
         ),
-        // The store contract suites, run against every store implementation.
+        // The store contract suites, run against every store implementation; GRDB for writing a store of an older
+        // schema, to test its migration.
         .testTarget(
             name: "AdgenStoreTests",
-            dependencies: ["AdgenCore", "AdgenSQLite", "AdgenTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "AdgenCore", "AdgenSQLite", "AdgenTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "AdgenServiceTests",

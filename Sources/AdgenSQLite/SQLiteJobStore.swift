@@ -161,6 +161,30 @@ public struct SQLiteJobStore: JobStore {
                     )
                     """)
         }
+        // For the HTTP service: a batch belongs to a tenant (none for the CLI's own) and keeps a digest of the request
+        // it was submitted with, to tell a retry from another request under the same idempotency key; batches are
+        // listed newest first, of one tenant or of all, and by state. Each creative gets its place in the order its
+        // batch's creatives reached a final state, so a reader following a batch resumes after the last place it saw
+        // and misses none; creatives finished before this migration are numbered in row order.
+        migrator.registerMigration("v5: tenants, request digests, finish order") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE batch ADD COLUMN tenant TEXT;
+                    ALTER TABLE batch ADD COLUMN request_digest TEXT;
+                    CREATE INDEX batch_tenant ON batch (tenant, created_at DESC, id DESC);
+                    CREATE INDEX batch_created ON batch (created_at DESC, id DESC);
+                    CREATE INDEX batch_state ON batch (state);
+                    ALTER TABLE creative ADD COLUMN finished_seq INTEGER;
+                    UPDATE creative SET finished_seq = numbered.n
+                    FROM (
+                        SELECT rowid AS creative_rowid, ROW_NUMBER() OVER (PARTITION BY batch_id ORDER BY rowid) AS n
+                        FROM creative WHERE state IN ('succeeded', 'failed', 'cancelled')
+                    ) AS numbered
+                    WHERE creative.rowid = numbered.creative_rowid;
+                    CREATE UNIQUE INDEX creative_finished ON creative (batch_id, finished_seq)
+                        WHERE finished_seq IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 
@@ -179,14 +203,14 @@ public struct SQLiteJobStore: JobStore {
                 sql: """
                     INSERT INTO batch (id, campaign, state, provider, model, idempotency_key, campaign_file,
                         campaign_directory, campaign_source, estimated_cost_usd, max_cost_usd, output_directory,
-                        created_at, updated_at)
-                    VALUES (?, ?, 'validating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, updated_at, tenant, request_digest)
+                    VALUES (?, ?, 'validating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     header.id, header.campaign, header.provider, header.model, header.idempotencyKey,
                     header.source.file, header.source.directory, Data(header.source.bytes), header.estimatedCostUSD,
                     header.maxCostUSD, header.outputDirectory, header.now.timeIntervalSince1970,
-                    header.now.timeIntervalSince1970,
+                    header.now.timeIntervalSince1970, header.tenant, header.requestDigest,
                 ])
             for file in header.source.files {
                 try db.execute(
@@ -244,19 +268,53 @@ public struct SQLiteJobStore: JobStore {
         try await writer.read { db in try Self.batch(db, id: id) }
     }
 
-    public func batches(limit: Int) async throws -> [Batch] {
-        try await writer.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT id FROM batch ORDER BY created_at DESC, id LIMIT ?", arguments: [limit]
-            )
-            .compactMap { try Self.batch(db, id: $0) }
+    public func batches(_ query: BatchQuery) async throws -> BatchPage {
+        guard query.limit > 0, query.states?.isEmpty != true else { return BatchPage(batches: [], next: nil) }
+        return try await writer.read { db in
+            var conditions: [String] = []
+            var arguments = StatementArguments()
+            switch query.tenant {
+            case .any: break
+            case .none: conditions.append("tenant IS NULL")
+            case .tenant(let tenant):
+                conditions.append("tenant = ?")
+                arguments += [tenant]
+            }
+            if let states = query.states {
+                conditions.append("state IN (\(databaseQuestionMarks(count: states.count)))")
+                arguments += StatementArguments(states.map(\.rawValue).sorted())
+            }
+            if let after = query.after {
+                conditions.append("(created_at, id) < (?, ?)")
+                arguments += [after.createdAt.timeIntervalSince1970, after.id]
+            }
+            arguments += [query.limit + 1]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM batch \(Self.whereClause(conditions))
+                    ORDER BY created_at DESC, id DESC LIMIT ?
+                    """,
+                arguments: arguments)
+            let batches = try rows.prefix(query.limit).map { try Self.batch(db, row: $0) }
+            let next =
+                rows.count > query.limit ? batches.last.map { BatchCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+            return BatchPage(batches: batches, next: next)
         }
     }
 
+    /// `WHERE` and `conditions` joined with `AND`; nothing when there are none.
+    static func whereClause(_ conditions: [String]) -> String {
+        conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    }
+
     static func batch(_ db: Database, id: String) throws -> Batch? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM batch WHERE id = ?", arguments: [id]) else {
-            return nil
-        }
+        try Row.fetchOne(db, sql: "SELECT * FROM batch WHERE id = ?", arguments: [id]).map { try batch(db, row: $0) }
+    }
+
+    /// The batch of `row` (a row of `batch`), with its counts and cost.
+    static func batch(_ db: Database, row: Row) throws -> Batch {
+        let id: String = row["id"]
         var creatives = Batch.Counts()
         for count in try Row.fetchAll(
             db, sql: "SELECT state, COUNT(*) AS n FROM creative WHERE batch_id = ? GROUP BY state", arguments: [id])
@@ -279,7 +337,8 @@ public struct SQLiteJobStore: JobStore {
             idempotencyKey: row["idempotency_key"], reason: row["reason"], outputDirectory: row["output_directory"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
-            finishedAt: (row["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
+            finishedAt: (row["finished_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            tenant: row["tenant"], requestDigest: row["request_digest"])
     }
 
     public func campaignSource(batch: String) async throws -> CampaignSource {
@@ -448,6 +507,54 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
+    public func creatives(
+        batch: String, after id: String?, limit: Int, sizeID: String?, states: Set<CreativeRecord.State>?
+    ) async throws -> [CreativeRecord] {
+        guard limit > 0, states?.isEmpty != true else { return [] }
+        return try await writer.read { db in
+            var conditions = ["batch_id = ?"]
+            var arguments: StatementArguments = [batch]
+            if let id {
+                conditions.append("id > ?")
+                arguments += [id]
+            }
+            if let sizeID {
+                conditions.append("size_id = ?")
+                arguments += [sizeID]
+            }
+            if let states {
+                conditions.append("state IN (\(databaseQuestionMarks(count: states.count)))")
+                arguments += StatementArguments(states.map(\.rawValue).sorted())
+            }
+            arguments += [limit]
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM creative \(Self.whereClause(conditions)) ORDER BY id LIMIT ?",
+                arguments: arguments
+            ).map(Self.creative)
+        }
+    }
+
+    public func creative(batch: String, id: String) async throws -> CreativeRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM creative WHERE batch_id = ? AND id = ?", arguments: [batch, id])
+                .map(Self.creative)
+        }
+    }
+
+    public func finishedCreatives(batch: String, after sequence: Int64, limit: Int) async throws -> [CreativeRecord] {
+        guard limit > 0 else { return [] }
+        return try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM creative INDEXED BY creative_finished
+                    WHERE batch_id = ? AND finished_seq > ? ORDER BY finished_seq LIMIT ?
+                    """,
+                arguments: [batch, sequence, limit]
+            ).map(Self.creative)
+        }
+    }
+
     public func jobs(batch: String) async throws -> [GenerationJob] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM job WHERE batch_id = ? ORDER BY id", arguments: [batch]).map(
@@ -467,7 +574,39 @@ public struct SQLiteJobStore: JobStore {
             sha256: row["sha256"], format: row["format"],
             scorecard: try scorecard.map { try decoder.decode(Scorecard.self, from: Data($0.utf8)) },
             events: try decoder.decode([String].self, from: Data(events.utf8)), failure: row["failure"],
-            dropped: row["dropped"])
+            dropped: row["dropped"], finishedSequence: row["finished_seq"])
+    }
+
+    // MARK: Finish order
+
+    /// The last place taken in the order `batch`'s creatives finished; 0 when none has.
+    static func lastFinished(_ db: Database, batch: String) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT finished_seq FROM creative INDEXED BY creative_finished
+                    WHERE batch_id = ? AND finished_seq IS NOT NULL ORDER BY finished_seq DESC LIMIT 1
+                    """),
+            arguments: [batch]) ?? 0
+    }
+
+    /// Moves the pending creatives of `batch` that `condition` (over `creative`, with `arguments`) selects to `state`
+    /// with `failure`, giving them the next places in the batch's finish order, in row order.
+    static func finishPending(
+        _ db: Database, batch: String, where condition: String, arguments: StatementArguments,
+        state: CreativeRecord.State, failure: String
+    ) throws {
+        let last = try lastFinished(db, batch: batch)
+        try db.execute(
+            sql: """
+                UPDATE creative SET state = ?, failure = ?, finished_seq = ? + numbered.n
+                FROM (
+                    SELECT rowid AS creative_rowid, ROW_NUMBER() OVER (ORDER BY rowid) AS n FROM creative
+                    WHERE batch_id = ? AND state = 'pending' AND \(condition)
+                ) AS numbered
+                WHERE creative.rowid = numbered.creative_rowid
+                """,
+            arguments: [state.rawValue, failure, last, batch] + arguments)
     }
 
     public func complete(job: Int64, owner: String, creatives: [CreativeResult], now: Date) async throws -> Bool {
@@ -480,25 +619,35 @@ public struct SQLiteJobStore: JobStore {
             )
         }
         return try await writer.write { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE job SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
-                        updated_at = ?
-                    WHERE id = ? AND state = 'running' AND lease_owner = ?
-                    """
-            ).execute(arguments: [now.timeIntervalSince1970, job, owner])
-            guard db.changesCount == 1 else { return false }
+            guard
+                let batch = try String.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE job SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL,
+                                last_error = NULL, updated_at = ?
+                            WHERE id = ? AND state = 'running' AND lease_owner = ?
+                            RETURNING batch_id
+                            """),
+                    arguments: [now.timeIntervalSince1970, job, owner])
+            else { return false }
+            // Each finished creative takes the next place in the batch's finish order, one that already has one keeps
+            // it: the statement returns the place the creative ends up with, so a place not taken is given to the next.
+            var next = try Self.lastFinished(db, batch: batch) + 1
             let statement = try db.cachedStatement(
                 sql: """
                     UPDATE creative SET state = ?, file = ?, bytes = ?, sha256 = ?, format = ?, scorecard = ?,
-                        events = ?, failure = ?
+                        events = ?, failure = ?, finished_seq = COALESCE(finished_seq, ?)
                     WHERE job_id = ? AND id = ?
+                    RETURNING finished_seq
                     """)
             for (result, scorecard, events) in encoded {
-                try statement.execute(arguments: [
-                    result.state.rawValue, result.file, result.bytes, result.sha256, result.format, scorecard, events,
-                    result.failure, job, result.id,
-                ])
+                let place = try Int64.fetchOne(
+                    statement,
+                    arguments: [
+                        result.state.rawValue, result.file, result.bytes, result.sha256, result.format, scorecard,
+                        events, result.failure, result.state == .pending ? nil : next, job, result.id,
+                    ])
+                if place == next { next += 1 }
             }
             return true
         }
@@ -518,17 +667,19 @@ public struct SQLiteJobStore: JobStore {
 
     public func fail(job: Int64, owner: String, reason: String, now: Date) async throws {
         try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE job SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, last_error = ?,
-                        updated_at = ?
-                    WHERE id = ? AND state = 'running' AND lease_owner = ?
-                    """,
-                arguments: [reason, now.timeIntervalSince1970, job, owner])
-            guard db.changesCount == 1 else { return }
-            try db.execute(
-                sql: "UPDATE creative SET state = 'failed', failure = ? WHERE job_id = ? AND state = 'pending'",
-                arguments: [reason, job])
+            guard
+                let batch = try String.fetchOne(
+                    db,
+                    sql: """
+                        UPDATE job SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, last_error = ?,
+                            updated_at = ?
+                        WHERE id = ? AND state = 'running' AND lease_owner = ?
+                        RETURNING batch_id
+                        """,
+                    arguments: [reason, now.timeIntervalSince1970, job, owner])
+            else { return }
+            try Self.finishPending(
+                db, batch: batch, where: "job_id = ?", arguments: [job], state: .failed, failure: reason)
         }
     }
 
@@ -553,9 +704,10 @@ public struct SQLiteJobStore: JobStore {
                     WHERE id = ? AND state IN ('pending', 'running')
                     """,
                 arguments: [reason, now.timeIntervalSince1970, job])
-            try db.execute(
-                sql: "UPDATE creative SET state = 'cancelled', failure = ? WHERE job_id = ? AND state = 'pending'",
-                arguments: [reason, job])
+            guard let batch = try String.fetchOne(db, sql: "SELECT batch_id FROM job WHERE id = ?", arguments: [job])
+            else { return }
+            try Self.finishPending(
+                db, batch: batch, where: "job_id = ?", arguments: [job], state: .cancelled, failure: reason)
         }
     }
 
@@ -568,13 +720,9 @@ public struct SQLiteJobStore: JobStore {
 
     public func cancelPending(batch: String, reason: String, cancelBatch: Bool, now: Date) async throws {
         try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE creative SET state = 'cancelled', failure = ?
-                    WHERE batch_id = ? AND state = 'pending'
-                        AND job_id IN (SELECT id FROM job WHERE batch_id = ? AND state = 'pending')
-                    """,
-                arguments: [reason, batch, batch])
+            try Self.finishPending(
+                db, batch: batch, where: "job_id IN (SELECT id FROM job WHERE batch_id = ? AND state = 'pending')",
+                arguments: [batch], state: .cancelled, failure: reason)
             try db.execute(
                 sql: """
                     UPDATE job SET state = 'cancelled', last_error = ?, updated_at = ?

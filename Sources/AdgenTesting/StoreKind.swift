@@ -61,16 +61,17 @@ public enum StoreFixture {
         }
     }
 
-    /// Submits a batch `id` of `jobs` jobs with two creatives each.
+    /// Submits a batch `id` of `jobs` jobs with two creatives each, for `tenant` (none: the CLI's).
     @discardableResult
     public static func submit(
-        _ store: some JobStore, id: String = "b_1", jobs: Int = 3, key: String? = nil, now: Date = t0
+        _ store: some JobStore, id: String = "b_1", jobs: Int = 3, key: String? = nil, now: Date = t0,
+        tenant: String? = nil, requestDigest: String? = nil
     ) async throws -> (batch: Batch, created: Bool) {
         let header = BatchHeader(
             id: id, campaign: "demo", provider: "local", model: "procedural-v1",
             source: CampaignSource(bytes: Array("campaign: demo".utf8), file: "demo.yaml", directory: "campaign"),
             idempotencyKey: key, estimatedCostUSD: 0.12, maxCostUSD: nil, outputDirectory: DataRoot.batchFolder(id),
-            now: now)
+            now: now, tenant: tenant, requestDigest: requestDigest)
         return try await store.submit(header, plan: plan(jobs: jobs))
     }
 }

@@ -1,9 +1,10 @@
-import AdgenSQLite
 import AdgenTesting
 import Foundation
+import GRDB
 import Testing
 
 @testable import AdgenCore
+@testable import AdgenSQLite
 
 /// The `JobStore` contract: every test runs against every store implementation (`StoreKind`).
 @Suite("The job store contract")
@@ -163,6 +164,70 @@ struct SQLiteJobStoreTests {
         let store = try SQLiteJobStore(path: "\(folder.path)/store/adgen.sqlite")
         #expect(try await store.batch(id: "b_1")?.jobs.total == 2)
         #expect(try await store.campaignSource(batch: "b_1").bytes == Array("campaign: demo".utf8))
+    }
+
+    @Test("A store from before tenants and the finish order numbers its finished creatives in row order on opening")
+    func migrateToFinishOrder() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = "\(folder.path)/adgen.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteJobStore.migrator.migrate(queue, upTo: "v4: campaign snapshots")
+        try await queue.write { db in
+            for batch in ["b_1", "b_2"] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO batch (id, campaign, state, provider, model, campaign_file, campaign_directory,
+                            campaign_source, output_directory, created_at, updated_at)
+                        VALUES (?, 'demo', 'in_progress', 'local', 'procedural-v1', 'demo.yaml', 'campaign', X'00',
+                            'out', 1800000000, 1800000000)
+                        """,
+                    arguments: [batch])
+            }
+            let request = #"{"height":1024,"model":"procedural-v1","prompt":"p","seed":1,"width":1024}"#
+            let variant = #"{"axes":[],"id":"v","index":0,"prompt":"p","seed":1}"#
+            // b_1: one generation done (its creatives made, failed or cancelled), one not started.
+            for (batch, key, state) in [("b_1", "k1", "succeeded"), ("b_1", "k2", "pending"), ("b_2", "k1", "failed")] {
+                try db.execute(
+                    sql: "INSERT INTO job (batch_id, key, request, family, state) VALUES (?, ?, ?, '1:1', ?)",
+                    arguments: [batch, key, request, state])
+            }
+            let creatives: [(batch: String, id: String, job: Int64, state: String)] = [
+                ("b_1", "c5", 1, "succeeded"), ("b_1", "c2", 2, "pending"), ("b_2", "c1", 3, "failed"),
+                ("b_1", "c3", 1, "failed"), ("b_1", "c4", 1, "cancelled"), ("b_1", "c1", 1, "succeeded"),
+            ]
+            for creative in creatives {
+                try db.execute(
+                    sql: """
+                        INSERT INTO creative (batch_id, id, job_id, variant, size_id, state)
+                        VALUES (?, ?, ?, ?, 'meta-feed', ?)
+                        """,
+                    arguments: [creative.batch, creative.id, creative.job, variant, creative.state])
+            }
+        }
+        try queue.close()
+
+        let store = try SQLiteJobStore(path: path)
+        let finished = try await store.finishedCreatives(batch: "b_1", after: 0, limit: 10)
+        #expect(finished.map(\.id) == ["c5", "c3", "c4", "c1"], "in row order")
+        #expect(finished.map(\.finishedSequence) == [1, 2, 3, 4])
+        #expect(try await store.creative(batch: "b_1", id: "c2")?.finishedSequence == nil)
+        #expect(try await store.finishedCreatives(batch: "b_2", after: 0, limit: 10).map(\.finishedSequence) == [1])
+        let batch = try #require(try await store.batch(id: "b_1"))
+        #expect(batch.tenant == nil && batch.requestDigest == nil)
+        #expect(try await store.batches(BatchQuery(tenant: .none, limit: 10)).batches.count == 2)
+
+        // What finishes now comes after.
+        let job = try #require(
+            try await store.claim(
+                batch: "b_1", owner: "o", limit: 1, now: StoreFixture.t0, leaseUntil: StoreFixture.t0 + 60
+            ).first)
+        #expect(
+            try await store.complete(
+                job: job.id, owner: "o", creatives: [CreativeResult(id: "c2", state: .succeeded)], now: StoreFixture.t0)
+        )
+        #expect(try await store.finishedCreatives(batch: "b_1", after: 4, limit: 10).map(\.id) == ["c2"])
+        try await store.close()
     }
 }
 

@@ -52,6 +52,10 @@ public struct Batch: Sendable, Codable, Equatable {
     public var maxCostUSD: Double?
     /// The key the batch was submitted with; submitting again with it returns this batch.
     public var idempotencyKey: String?
+    /// Who submitted it through the HTTP service; nil for the CLI's own batches.
+    public var tenant: String?
+    /// The digest of the request it was submitted with (`BatchHeader.requestDigest`).
+    public var requestDigest: String?
     /// Why it failed, was cancelled or paused (`budget`, `cancelled by user`, a disk error …).
     public var reason: String?
     /// Where its creatives are written.
@@ -64,7 +68,8 @@ public struct Batch: Sendable, Codable, Equatable {
     package init(
         id: String, campaign: String, state: State, provider: String, model: String, creatives: Counts, jobs: Counts,
         costUSD: Double, estimatedCostUSD: Double? = nil, maxCostUSD: Double? = nil, idempotencyKey: String? = nil,
-        reason: String? = nil, outputDirectory: String, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil
+        reason: String? = nil, outputDirectory: String, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil,
+        tenant: String? = nil, requestDigest: String? = nil
     ) {
         self.id = id
         self.campaign = campaign
@@ -82,6 +87,8 @@ public struct Batch: Sendable, Codable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.finishedAt = finishedAt
+        self.tenant = tenant
+        self.requestDigest = requestDigest
     }
 }
 
@@ -169,12 +176,16 @@ public struct CreativeRecord: Sendable, Codable {
     public var failure: String?
     /// Why it was dropped after scoring (near-duplicate, below `min_score`); its file is removed.
     public var dropped: String?
+    /// Where it came in the order its batch's creatives reached a final state (succeeded, failed, cancelled): 1, 2,
+    /// 3 … with no gaps, set in the transaction that finished it and never changed afterwards; nil while pending.
+    public var finishedSequence: Int64?
 
     /// Creates a record (stores build these from their rows).
     package init(
         id: String, batchID: String, jobID: Int64, variant: StoredVariant, sizeID: String, state: State,
         file: String? = nil, bytes: Int? = nil, sha256: String? = nil, format: String? = nil,
-        scorecard: Scorecard? = nil, events: [String], failure: String? = nil, dropped: String? = nil
+        scorecard: Scorecard? = nil, events: [String], failure: String? = nil, dropped: String? = nil,
+        finishedSequence: Int64? = nil
     ) {
         self.id = id
         self.batchID = batchID
@@ -190,6 +201,7 @@ public struct CreativeRecord: Sendable, Codable {
         self.events = events
         self.failure = failure
         self.dropped = dropped
+        self.finishedSequence = finishedSequence
     }
 }
 

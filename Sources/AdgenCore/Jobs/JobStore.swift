@@ -6,7 +6,8 @@ public protocol JobStore: Sendable {
     /// Submits a batch with every creative of `plan`, in one transaction: a job per distinct key, each creative
     /// made from its job. `plan` is iterated once, inside the transaction, so a lazy plan of any size is submitted in
     /// bounded memory. A batch already submitted with the same idempotency key is returned instead
-    /// (`created == false`) and `plan` is not read.
+    /// (`created == false`) and `plan` is not read. Keys are one namespace for the whole store, every tenant's: a
+    /// front end serving tenants compares the returned batch's `tenant` (and `requestDigest`) with the request's.
     func submit<Plan: Sequence & Sendable>(_ header: BatchHeader, plan: Plan) async throws -> (
         batch: Batch, created: Bool
     )
@@ -15,8 +16,10 @@ public protocol JobStore: Sendable {
     /// The batch with `id`, with its current counts and cost.
     func batch(id: String) async throws -> Batch?
 
-    /// The most recent batches, newest first.
-    func batches(limit: Int) async throws -> [Batch]
+    /// A page of batches matching `query`, newest first (by creation time, then id, both descending), in one read
+    /// transaction. The page's `next` cursor, given back as `query.after`, continues after its last batch; it is nil
+    /// on the last page.
+    func batches(_ query: BatchQuery) async throws -> BatchPage
 
     /// The campaign a batch was submitted with, as it was then.
     func campaignSource(batch: String) async throws -> CampaignSource
@@ -78,6 +81,21 @@ public protocol JobStore: Sendable {
     /// Every creative of `batch`.
     func creatives(batch: String) async throws -> [CreativeRecord]
 
+    /// Up to `limit` creatives of `batch` whose id comes after `id` (from the first when nil), by id ascending, in one
+    /// read transaction: the next page is asked for after the last id of this one. Only those of size `sizeID` and in
+    /// `states`, when given.
+    func creatives(
+        batch: String, after id: String?, limit: Int, sizeID: String?, states: Set<CreativeRecord.State>?
+    ) async throws -> [CreativeRecord]
+
+    /// The creative `id` of `batch`; nil when `batch` has none with that id.
+    func creative(batch: String, id: String) async throws -> CreativeRecord?
+
+    /// Up to `limit` creatives of `batch` whose `finishedSequence` is greater than `sequence` (0 for the first), in the
+    /// order they reached a final state, in one read transaction. A reader that asks again after the last sequence it
+    /// saw misses none and sees none twice, whatever finishes meanwhile.
+    func finishedCreatives(batch: String, after sequence: Int64, limit: Int) async throws -> [CreativeRecord]
+
     /// Every job of `batch`, oldest first.
     func jobs(batch: String) async throws -> [GenerationJob]
 
@@ -87,6 +105,13 @@ public protocol JobStore: Sendable {
     /// Closes the store: connections are released and nothing may be asked of it afterwards. Front ends call it once,
     /// when they stop.
     func close() async throws
+}
+
+extension JobStore {
+    /// The most recent batches of every tenant, newest first.
+    public func batches(limit: Int) async throws -> [Batch] {
+        try await batches(BatchQuery(limit: limit)).batches
+    }
 }
 
 /// Everything a front end needs of a store: batches and their jobs, and the webhook outbox beside them. The SQLite
@@ -131,11 +156,17 @@ public struct BatchHeader: Sendable {
     public var maxCostUSD: Double?
     public var outputDirectory: String
     public var now: Date
+    /// Who submitted it through the HTTP service; nil for the CLI's own batches.
+    public var tenant: String?
+    /// A digest of the request it was submitted with, so that submitting again with the same idempotency key but
+    /// another request can be told apart from a retry.
+    public var requestDigest: String?
 
     /// Creates a header.
     public init(
         id: String, campaign: String, provider: String, model: String, source: CampaignSource,
-        idempotencyKey: String?, estimatedCostUSD: Double?, maxCostUSD: Double?, outputDirectory: String, now: Date
+        idempotencyKey: String?, estimatedCostUSD: Double?, maxCostUSD: Double?, outputDirectory: String, now: Date,
+        tenant: String? = nil, requestDigest: String? = nil
     ) {
         self.id = id
         self.campaign = campaign
@@ -147,6 +178,8 @@ public struct BatchHeader: Sendable {
         self.maxCostUSD = maxCostUSD
         self.outputDirectory = outputDirectory
         self.now = now
+        self.tenant = tenant
+        self.requestDigest = requestDigest
     }
 }
 
