@@ -20,6 +20,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -43,6 +51,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The embedded job store: SQLite through GRDB. Only this target (and its tests) imports GRDB.
@@ -62,9 +71,31 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // `adgen serve`: the HTTP API (its interface generated from docs/openapi.yaml by scripts/generate-openapi.sh),
+        // in-process workers and the delivery loop. Only this target imports Hummingbird.
+        .target(
+            name: "AdgenServer",
+            dependencies: [
+                "AdgenService",
+                "AdgenCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["openapi-generator-config.yaml"],
+            resources: [.copy("Templates")]
+        ),
         .executableTarget(
             name: "AdgenCLI",
             dependencies: [
+                "AdgenServer",
                 "AdgenService",
                 "AdgenSQLite",
                 "AdgenCore",
@@ -112,6 +143,15 @@ let package = Package(
         .testTarget(
             name: "AdgenServiceTests",
             dependencies: ["AdgenService", "AdgenCore", "AdgenSQLite", "AdgenTesting"]
+        ),
+        .testTarget(
+            name: "AdgenServerTests",
+            dependencies: [
+                "AdgenServer", "AdgenService", "AdgenCore", "AdgenSQLite", "AdgenTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "AdgenCLITests",

@@ -113,6 +113,8 @@ extension Adgen {
 
         @OptionGroup var options: StoreOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         func run() async throws {
             let path = URL(fileURLWithPath: file).standardizedFileURL.path
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -132,6 +134,12 @@ extension Adgen {
             }
             let key: String? =
                 new || noCache ? idempotencyKey : (idempotencyKey ?? "campaign:" + Digest.sha256(source.bytes))
+            if let server = remote.server {
+                try await RemoteSession.with(server: server) { session in
+                    try await session.run(context, idempotencyKey: key, progress: run.progress, json: options.json)
+                }
+                return
+            }
             try await BatchSession.with(options: options, configuration: configuration) { session in
                 let service = session.service
                 let submission = try await session.checked { () async throws(ServiceError) in
@@ -196,7 +204,27 @@ extension Adgen {
 
         @OptionGroup var options: StoreOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         func run() async throws {
+            if let server = remote.server {
+                try await RemoteSession.with(server: server) { session in
+                    var output = StreamWriter.standardOutput()
+                    let batches =
+                        if let batch { [try await session.client.batch(batch).batch] } else {
+                            try await session.client.batches().map(\.batch)
+                        }
+                    if options.json {
+                        output.writeLine(try batch == nil ? BatchSession.json(batches) : BatchSession.json(batches[0]))
+                    } else if batch != nil {
+                        for line in BatchSession.describe(batches[0]) { output.writeLine(line) }
+                    } else {
+                        for record in batches { output.writeLine(BatchSession.oneLine(record)) }
+                    }
+                    output.flush()
+                }
+                return
+            }
             try await BatchSession.with(options: options) { session in
                 let service = session.service
                 var output = StreamWriter.standardOutput()
@@ -241,7 +269,18 @@ extension Adgen {
 
         @OptionGroup var options: StoreOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         func run() async throws {
+            if let server = remote.server {
+                try await RemoteSession.with(server: server) { session in
+                    let after = try await session.client.cancel(batch).batch
+                    var output = StreamWriter.standardOutput()
+                    output.writeLine(options.json ? try BatchSession.json(after) : BatchSession.oneLine(after))
+                    output.flush()
+                }
+                return
+            }
             try await BatchSession.with(options: options) { session in
                 let service = session.service
                 let (before, after) = try await session.checked { () async throws(ServiceError) in

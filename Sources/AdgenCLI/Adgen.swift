@@ -20,7 +20,7 @@ struct Adgen: AsyncParsableCommand {
         version: AdgenVersion.current,
         subcommands: [
             Validate.self, Expand.self, PlanCommand.self, Render.self, Run.self, Status.self, Cancel.self, Resume.self,
-            Export.self, Deliveries.self, Score.self, Sizes.self, FontsCommand.self,
+            Export.self, Deliveries.self, Score.self, Sizes.self, FontsCommand.self, Serve.self,
         ]
     )
 

@@ -128,4 +128,18 @@ extension BatchService {
             throw .wrapping(error)
         }
     }
+
+    /// Puts batch `id`'s failed and skipped webhook messages back in the queue, due now, with the same `webhook-id`s
+    /// and payloads (a receiver that was down gets them; one that dedupes sees nothing twice). The delivery loop sends
+    /// them. Returns how many were queued again.
+    public func retryDeliveries(_ id: String) async throws(ServiceError) -> Int {
+        do {
+            let given = try await store.messages(batch: id).filter { $0.state == .failed || $0.state == .skipped }
+            guard !given.isEmpty else { return 0 }
+            try await store.enqueue(given, announcing: [], batch: id, announcingBatch: false, reviving: true)
+            return given.count
+        } catch {
+            throw .wrapping(error)
+        }
+    }
 }

@@ -11,6 +11,8 @@ extension BatchService {
         public var exportFolders: [String] = []
         /// Seconds to wait for webhook retries after the run (default: `adgen.yaml`'s `webhooks.wait_s`, else 60).
         public var deliveryWait: Double?
+        /// Set by a process that shuts down gracefully: the run drains, then gives back what is still in flight.
+        public var stop: StopSignal?
         /// Overrides of the dispatch settings (tests and benchmarks).
         public var dispatch: (@Sendable (inout Dispatcher<ContinuousClock>.Configuration) -> Void)?
 
@@ -30,6 +32,8 @@ extension BatchService {
         public var exportFailures: [ExportError] = []
         /// Where the batch's webhook messages stand, when it has webhooks.
         public var deliveries: DeliveryReport?
+        /// The process is shutting down: the run gave back what it had not finished.
+        public var stopped = false
     }
 
     /// Resumes batch `id`: checks its setup again (a key may have been removed since), subscribes its campaign's
@@ -72,6 +76,7 @@ extension BatchService {
         var settings = BatchRunner.Configuration(dataRoot: configuration.dataRoot)
         settings.useCache = options.useCache
         settings.dispatch = options.dispatch
+        settings.stop = options.stop
         let runner = BatchRunner(configuration: settings, store: store, providers: providers, logger: logger)
         let clock = ContinuousClock()
         let start = clock.now
@@ -120,8 +125,10 @@ extension BatchService {
             guard let summary else { throw CancellationError() }
             return summary
         }
-        var outcome = RunOutcome(batch: summary.batch, paused: summary.paused)
-        if let paused = summary.paused {
+        var outcome = RunOutcome(batch: summary.batch, paused: summary.paused, stopped: summary.stopped)
+        if summary.stopped {
+            // Shutting down: the batch is left for the next process; nothing is exported or announced.
+        } else if let paused = summary.paused {
             events?.yield(.paused(reason: paused, progress(summary.batch)))
         } else {
             let folders =

@@ -15,18 +15,30 @@ extension BatchService {
     /// may be called and have their secrets — so nothing is stored or paid for when they are not — then stores the
     /// batch with every creative and subscribes its webhooks. With an `idempotencyKey` already used, that batch is
     /// returned instead (`created` false).
+    ///
+    /// A server submits for a `tenant`: its idempotency keys are its own, and the same key with a request of another
+    /// `requestDigest` is a `conflict`.
     public func submit(
-        _ context: BatchContext, idempotencyKey: String?, now: Date
+        _ context: BatchContext, idempotencyKey: String?, tenant: String? = nil, requestDigest: String? = nil,
+        now: Date
     ) async throws(ServiceError) -> Submission {
         try checkSetup(of: context)
         let submitted: (batch: Batch, created: Bool)
         do {
             submitted = try await BatchSubmitter().submit(
-                context, to: store, idempotencyKey: idempotencyKey, now: now)
+                context, to: store, idempotencyKey: idempotencyKey.map { key in tenant.map { "\($0):\(key)" } ?? key },
+                tenant: tenant, requestDigest: requestDigest, now: now)
         } catch {
             throw .wrapping(error)
         }
-        contexts[submitted.batch.id] = context
+        if !submitted.created, submitted.batch.requestDigest != requestDigest {
+            throw ServiceError(
+                .conflict,
+                "the Idempotency-Key was used for batch \(submitted.batch.id) with another request; use a new key for a new batch"
+            )
+        }
+        // A server's upload folder is removed once the batch is stored: its batches load from their snapshots.
+        if tenant == nil { contexts[submitted.batch.id] = context }
         try await registerWebhooks(of: context, batch: submitted.batch.id, now: now)
         return Submission(batch: submitted.batch, created: submitted.created, context: context)
     }

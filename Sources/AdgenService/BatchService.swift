@@ -66,21 +66,36 @@ public struct BatchService: Sendable {
         try Self.load(source, settings: configuration.settings)
     }
 
+    /// `load` for a campaign a server was sent on behalf of `tenant`: its references must stay inside `files` (what the
+    /// request uploaded), and its export folders go under the tenant's area of the data root.
+    public func load(_ source: CampaignSource, tenant: String, files: String) throws(ServiceError) -> BatchContext {
+        try Self.load(source, settings: configuration.settings, loader: loader(tenant: tenant, files: files))
+    }
+
+    /// The loader of a tenant's campaigns.
+    func loader(tenant: String, files: String) -> CampaignLoader {
+        var loader = CampaignLoader()
+        loader.configuration.confinement = .init(
+            files: files, exports: "\(configuration.dataRoot.path)/\(DataRoot.tenantFolder(tenant))/exports")
+        return loader
+    }
+
     /// `load` without a service: what a front end checks before it opens a store, so an invalid campaign stores
     /// nothing.
     ///
     /// A campaign read from disk is snapshotted: the context's source carries every file it references (paths
     /// relative to their common folder), which `submit` stores with the batch.
-    public static func load(_ source: CampaignSource, settings: AdgenConfiguration) throws(ServiceError) -> BatchContext
-    {
+    public static func load(
+        _ source: CampaignSource, settings: AdgenConfiguration, loader: CampaignLoader = .init()
+    ) throws(ServiceError) -> BatchContext {
         do {
             guard source.files.isEmpty else {
-                return try BatchContext(source: source, defaults: settings.providers)
+                return try BatchContext(source: source, defaults: settings.providers, loader: loader)
             }
             let (context, snapshot) = try CampaignSnapshot.capture(
                 source, extraFiles: { (context: BatchContext) in Self.providerFiles(of: context.campaign) }
             ) { source in
-                try BatchContext(source: source, defaults: settings.providers)
+                try BatchContext(source: source, defaults: settings.providers, loader: loader)
             }
             return try BatchContext(campaign: context.campaign, source: snapshot, directory: context.directory)
         } catch let error as CampaignError {
@@ -101,15 +116,23 @@ public struct BatchService: Sendable {
     public func context(of id: String) async throws(ServiceError) -> BatchContext {
         if let context = contexts[id] { return context }
         let source: CampaignSource
+        let tenant: String?
+        let folder = "\(configuration.dataRoot.path)/\(DataRoot.snapshotFolder(id))"
         do {
             // A snapshot is written out under the data root once, and loaded from there.
-            source = try CampaignSnapshot.materialize(
-                try await store.campaignSource(batch: id),
-                into: "\(configuration.dataRoot.path)/\(DataRoot.snapshotFolder(id))")
+            source = try CampaignSnapshot.materialize(try await store.campaignSource(batch: id), into: folder)
+            tenant = try await store.batch(id: id)?.tenant
         } catch {
             throw .wrapping(error)
         }
-        let context = try load(source)
+        // A tenant's campaign loads as it was checked: its export folders in the tenant's area.
+        let context: BatchContext
+        if let tenant {
+            context = try Self.load(
+                source, settings: configuration.settings, loader: loader(tenant: tenant, files: folder))
+        } else {
+            context = try load(source)
+        }
         contexts[id] = context
         return context
     }
@@ -126,6 +149,23 @@ public struct BatchService: Sendable {
         }
         guard let batch else { throw .noSuchBatch(id) }
         return batch
+    }
+
+    /// The batch `id` when `tenant` owns it (nil: a CLI batch, no tenant); another tenant's batch is `noSuchBatch`,
+    /// exactly as a batch that does not exist.
+    public func batch(_ id: String, tenant: String?) async throws(ServiceError) -> Batch {
+        let found = try await batch(id)
+        guard found.tenant == tenant else { throw .noSuchBatch(id) }
+        return found
+    }
+
+    /// A page of `query`'s batches, newest first.
+    public func batches(_ query: BatchQuery) async throws(ServiceError) -> BatchPage {
+        do {
+            return try await store.batches(query)
+        } catch {
+            throw .wrapping(error)
+        }
     }
 
     /// The latest batches, newest first.

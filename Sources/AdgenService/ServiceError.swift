@@ -44,7 +44,8 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         ServiceError(.invalidCampaign, error.description, diagnostics: error.diagnostics)
     }
 
-    static func noSuchBatch(_ id: String) -> ServiceError {
+    /// The error for batch `id` not being there (or not being the caller's: the same answer).
+    public static func noSuchBatch(_ id: String) -> ServiceError {
         ServiceError(.noSuchBatch, "no batch \(id) in this store; `adgen status` lists the batches it holds")
     }
 

@@ -269,7 +269,9 @@ extension CampaignDecoder {
     mutating func decodeLayout(_ name: String?, node: Node) -> LayoutTemplate? {
         let name = name ?? "standard"
         let isPath = name.contains("/") || name.hasSuffix(".yaml") || name.hasSuffix(".yml")
-        let path = resolve(isPath ? name : "templates/layouts/\(name).yaml")
+        guard
+            let path = resolve(isPath ? name : "templates/layouts/\(name).yaml", at: node, what: "the layout template")
+        else { return nil }
         if FileManager.default.fileExists(atPath: path) {
             do {
                 let bytes = try CampaignLoader.read(path, maxBytes: configuration.maxFileBytes, location: nil)

@@ -34,7 +34,7 @@ extension CampaignDecoder {
                 }
             case "logo":
                 if let path = string(value, "brand.logo") {
-                    let resolved = resolve(path)
+                    guard let resolved = resolve(path, at: value, what: "the logo") else { break }
                     if FileManager.default.fileExists(atPath: resolved) {
                         do {
                             let bytes = try CampaignLoader.read(resolved, maxBytes: 20 << 20, location: nil)
@@ -131,8 +131,9 @@ extension CampaignDecoder {
         var folders = [String]()
         if let node {
             for item in list(node, "wildcards", allowSingle: true) ?? [] {
-                guard let path = string(item, "a wildcards folder") else { continue }
-                let resolved = resolve(path)
+                guard let path = string(item, "a wildcards folder"),
+                    let resolved = resolve(path, at: item, what: "the wildcards folder")
+                else { continue }
                 var isDirectory: ObjCBool = false
                 if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
                     folders.append(resolved)
@@ -180,8 +181,8 @@ extension CampaignDecoder {
 
     /// Compiles a template file named by `prompt_file`; its errors point into that file.
     mutating func compileFile(_ node: Node, environment: TemplateEnvironment) -> Template? {
-        guard let path = string(node, "prompt_file") else { return nil }
-        let resolved = resolve(path)
+        guard let path = string(node, "prompt_file"), let resolved = resolve(path, at: node, what: "the prompt file")
+        else { return nil }
         do {
             let bytes = try CampaignLoader.read(
                 resolved, maxBytes: configuration.maxFileBytes, location: source.location(of: node))
@@ -377,7 +378,12 @@ extension CampaignDecoder {
                 settings.maxAttempts = integer(value, "generation.max_attempts", range: 1...100)
             case "timeout_s": settings.timeoutSeconds = number(value, "generation.timeout_s", range: 1...3600)
             case "base_url":
-                if let url = string(value, "generation.base_url") {
+                if configuration.confinement != nil {
+                    // A served campaign does not choose where the server connects: the operator does.
+                    error(
+                        value, "a campaign sent to a server cannot set generation.base_url",
+                        hint: "the server's operator sets each provider's base_url in adgen.yaml (providers:)")
+                } else if let url = string(value, "generation.base_url") {
                     if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""),
                         parsed.host != nil
                     {
@@ -403,7 +409,8 @@ extension CampaignDecoder {
         }
         // The ComfyUI adapter reads its workflow file when it is set up: a missing one is the campaign's error.
         if settings.provider == "comfyui", let workflowNode, let path = settings.parameters["workflow"],
-            !FileManager.default.isReadableFile(atPath: resolve(path))
+            let resolved = resolve(path, at: workflowNode, what: "the ComfyUI workflow"),
+            !FileManager.default.isReadableFile(atPath: resolved)
         {
             error(
                 workflowNode, "ComfyUI workflow file not found: \(path)",
@@ -506,7 +513,9 @@ extension CampaignDecoder {
                 continue
             }
             if kind == "folder" {
-                if let path = string(value, "export folder") { targets.append(.folder(resolve(path))) }
+                if let path = string(value, "export folder"), let folder = exportFolder(path, at: value) {
+                    targets.append(.folder(folder))
+                }
                 continue
             }
             guard let fields = mapping(value, "webhook", allowed: ["url", "secret_env", "events"]) else { continue }

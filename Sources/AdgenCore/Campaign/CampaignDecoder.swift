@@ -29,6 +29,47 @@ struct CampaignDecoder: YAMLDecoding {
         return URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
     }
 
+    /// Resolves a path the campaign names at `node`. In a confined (served) campaign, a path that leaves the files
+    /// sent with it — absolute, through `..`, or through a symlink — is an error at `node`, and nil.
+    mutating func resolve(_ path: String, at node: Node, what: String) -> String? {
+        let resolved = resolve(path)
+        guard let root = configuration.confinement?.files else { return resolved }
+        let real = realPath(resolved)
+        if path.hasPrefix("/") || !Self.isInside(resolved, root) || !Self.isInside(real, realPath(root)) {
+            error(
+                node, "\(what) \(path) is outside the files sent with the campaign",
+                hint: "name files by paths relative to the campaign, and send each with it (a `file` part)")
+            return nil
+        }
+        return resolved
+    }
+
+    /// Where an `export: - folder:` target goes: the path as it is, or in a confined campaign a relative path under
+    /// the tenant's export area (nil, with an error at `node`, when it would leave it).
+    mutating func exportFolder(_ path: String, at node: Node) -> String? {
+        guard let exports = configuration.confinement?.exports else { return resolve(path) }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard !path.hasPrefix("/"), !parts.contains("..") else {
+            error(
+                node, "export folder \(path) leaves this server's export area",
+                hint: "a served campaign exports to a relative folder, kept under the server's data folder")
+            return nil
+        }
+        return parts.isEmpty ? exports : "\(exports)/\(parts.joined(separator: "/"))"
+    }
+
+    /// `path` with its symlinks resolved (as it is when it does not exist).
+    func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func isInside(_ path: String, _ root: String) -> Bool {
+        let root = root.hasSuffix("/") ? String(root.dropLast()) : root
+        return path == root || path.hasPrefix(root + "/")
+    }
+
     // MARK: The campaign
 
     mutating func decode() -> Campaign? {

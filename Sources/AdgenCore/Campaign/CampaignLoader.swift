@@ -9,9 +9,26 @@ public struct CampaignLoader: Sendable {
         public var maxFileBytes: Int = 1 << 20
         /// Default of the campaign's `max_variants`.
         public var defaultMaxVariants: Int = Campaign.defaultMaxVariants
+        /// For a campaign a server was sent: the folder its file references must stay in (what the request
+        /// uploaded) and the folder its `export: - folder:` targets go under (the tenant's area).
+        public var confinement: Confinement?
 
         /// The defaults.
         public init() {}
+    }
+
+    /// Where a served campaign's paths may lead.
+    public struct Confinement: Sendable {
+        /// Every file the campaign names must be inside this folder (absolute), symlinks resolved.
+        public var files: String
+        /// Export folders are relative paths under this folder (absolute).
+        public var exports: String
+
+        /// Creates a confinement.
+        public init(files: String, exports: String) {
+            self.files = files
+            self.exports = exports
+        }
     }
 
     /// The limits in force.

@@ -12,6 +12,11 @@ import Yams
 ///   openai: { model: gpt-image-1, concurrency: 8, requests_per_minute: 50, max_attempts: 5 }
 ///   comfyui: { base_url: "http://10.0.0.5:8188", concurrency: 2 }
 /// webhooks: { retry_schedule_s: [0, 5, 300, 1800], max_age_s: 86400, wait_s: 60 }
+/// server:                     # adgen serve
+///   api_keys: [{ sha256: 9f86d0…, tenant: acme }]   # `adgen serve --hash-key KEY` prints the digest
+///   requests_per_second: 100
+///   active_batches_per_key: 8
+///   creatives_per_batch: 100000
 /// ```
 public struct AdgenConfiguration: Sendable, Equatable {
     /// Defaults for one provider.
@@ -37,6 +42,25 @@ public struct AdgenConfiguration: Sendable, Equatable {
     public var providers: [String: ProviderDefaults] = [:]
     /// How webhook messages are sent (`webhooks:`).
     public var webhooks = WebhookSettings()
+    /// `adgen serve`'s keys and limits (`server:`).
+    public var server = ServerSettings()
+
+    /// `server:`: the API keys a server accepts (as SHA-256 digests, never the keys) and its limits.
+    public struct ServerSettings: Sendable, Equatable {
+        /// A key's digest and the tenant it stands for.
+        public struct Key: Sendable, Equatable {
+            public var sha256: String
+            public var tenant: String
+        }
+
+        public var apiKeys: [Key] = []
+        public var requestsPerSecond: Double?
+        public var activeBatchesPerKey: Int?
+        public var creativesPerBatch: Int?
+
+        /// The defaults.
+        public init() {}
+    }
 
     /// `webhooks:`: the retry schedule, and the operator's permission to call http or private addresses (which a
     /// campaign file can never give).
@@ -119,7 +143,8 @@ struct ConfigurationDecoder: YAMLDecoding {
     mutating func decode() -> AdgenConfiguration {
         var configuration = AdgenConfiguration()
         guard let root = source.root,
-            let pairs = mapping(root, "the configuration", allowed: ["store", "data", "providers", "webhooks"])
+            let pairs = mapping(
+                root, "the configuration", allowed: ["store", "data", "providers", "webhooks", "server"])
         else { return configuration }
         for (key, _, value) in pairs {
             switch key {
@@ -137,6 +162,7 @@ struct ConfigurationDecoder: YAMLDecoding {
                     configuration.providers[provider] = decodeProvider(provider, settings)
                 }
             case "webhooks": configuration.webhooks = decodeWebhooks(value)
+            case "server": configuration.server = decodeServer(value)
             default: break
             }
         }
@@ -159,6 +185,48 @@ struct ConfigurationDecoder: YAMLDecoding {
             case "wait_s": settings.waitSeconds = number(value, "webhooks.wait_s", range: 0...86_400)
             case "allow_insecure": settings.allowInsecure = bool(value, "webhooks.allow_insecure") ?? false
             case "allow_private": settings.allowPrivate = bool(value, "webhooks.allow_private") ?? false
+            default: break
+            }
+        }
+        return settings
+    }
+
+    mutating func decodeServer(_ node: Node) -> AdgenConfiguration.ServerSettings {
+        var settings = AdgenConfiguration.ServerSettings()
+        let allowed = ["api_keys", "requests_per_second", "active_batches_per_key", "creatives_per_batch"]
+        for (key, _, value) in mapping(node, "server", allowed: allowed) ?? [] {
+            switch key {
+            case "api_keys":
+                for item in list(value, "server.api_keys") ?? [] {
+                    var digest: String?
+                    var tenant: String?
+                    for (field, _, fieldValue) in mapping(item, "an API key", allowed: ["sha256", "tenant"]) ?? [] {
+                        switch field {
+                        case "sha256": digest = string(fieldValue, "server.api_keys.sha256")
+                        case "tenant": tenant = string(fieldValue, "server.api_keys.tenant")
+                        default: break
+                        }
+                    }
+                    guard let digest, digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
+                        error(
+                            item, "an API key needs `sha256:`, the key's SHA-256 in 64 hex digits (never the key)",
+                            hint: "`adgen serve --hash-key KEY` prints it")
+                        continue
+                    }
+                    guard let tenant, !tenant.isEmpty, tenant.count <= 64,
+                        tenant.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+                    else {
+                        error(item, "an API key needs `tenant:`, a name of letters, digits, `-`, `_` or `.`")
+                        continue
+                    }
+                    settings.apiKeys.append(.init(sha256: digest.lowercased(), tenant: tenant))
+                }
+            case "requests_per_second":
+                settings.requestsPerSecond = number(value, "server.requests_per_second", range: 0...1_000_000)
+            case "active_batches_per_key":
+                settings.activeBatchesPerKey = integer(value, "server.active_batches_per_key", range: 1...10_000)
+            case "creatives_per_batch":
+                settings.creativesPerBatch = integer(value, "server.creatives_per_batch", range: 1...10_000_000)
             default: break
             }
         }

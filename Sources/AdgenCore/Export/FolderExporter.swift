@@ -49,6 +49,11 @@ public struct FolderExporter: Sendable {
         self.configuration = configuration
     }
 
+    /// The folder an export of batch `batch` of campaign `campaign` is written to under `root`.
+    public static func directory(root: String, campaign: String, batch: String) -> String {
+        "\(normalised(root))/\(SafeName.component(campaign))/\(SafeName.component(batch))"
+    }
+
     /// Writes `DIR/<campaign>/<batch-id>/` atomically; returns what was written.
     ///
     /// Each delivered creative's file is read from the batch's output folder and checked against the SHA-256

@@ -382,3 +382,9 @@ struct Gallery: Sendable {
         })();
         """
 }
+
+/// The look of a gallery: the stylesheet the exported `index.html` uses, which the server's live page shares.
+public enum GalleryLook {
+    /// The CSS.
+    public static var stylesheet: String { Gallery.style }
+}

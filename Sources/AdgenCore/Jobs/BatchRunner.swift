@@ -18,6 +18,8 @@ public struct BatchRunner: Sendable {
         public var now: @Sendable () -> Date = { Date() }
         /// Overrides of the campaign's dispatch settings (concurrency, rate limits, retries, timeouts).
         public var dispatch: (@Sendable (inout Dispatcher<ContinuousClock>.Configuration) -> Void)?
+        /// Set by a process that shuts down gracefully.
+        public var stop: StopSignal?
 
         /// Creates a configuration.
         public init(dataRoot: DataRoot) {
@@ -31,6 +33,8 @@ public struct BatchRunner: Sendable {
         public var batch: Batch
         /// Set when the run stopped to wait for the operator (a full disk): `adgen resume` continues.
         public var paused: String?
+        /// The process is shutting down: the run gave its unfinished jobs back, and the batch is left for the next.
+        public var stopped = false
     }
 
     public var configuration: Configuration
@@ -69,6 +73,7 @@ public struct BatchRunner: Sendable {
         if let attempts = campaign.generation.maxAttempts { dispatch.retry.maxAttempts = attempts }
         if let timeout = campaign.generation.timeoutSeconds { dispatch.requestTimeout = timeout }
         dispatch.useCache = configuration.useCache
+        dispatch.stop = configuration.stop
         configuration.dispatch?(&dispatch)
         let dispatcher = Dispatcher(
             store: store, provider: provider, configuration: dispatch, clock: ContinuousClock(), logger: logger)
@@ -96,6 +101,8 @@ public struct BatchRunner: Sendable {
             return Summary(batch: try await store.batch(id: batchID) ?? batch, paused: reason)
         case .cancelled:
             return Summary(batch: try await store.batch(id: batchID) ?? batch)
+        case .stopped:
+            return Summary(batch: try await store.batch(id: batchID) ?? batch, stopped: true)
         case .drained:
             try await finalize(batchID, campaign: campaign, outputDirectory: outputDirectory)
             return Summary(batch: try await store.batch(id: batchID) ?? batch)

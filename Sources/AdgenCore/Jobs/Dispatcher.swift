@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 #if canImport(Glibc)
     import Glibc
@@ -37,10 +38,15 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         public var useCache = true
         /// The per-request timeout (seconds).
         public var requestTimeout = 300.0
+        /// Set by a process shutting down: draining claims nothing more, stopping cancels what is in flight.
+        public var stop: StopSignal?
 
         /// The defaults.
         public init() {}
     }
+
+    /// Why a run stops when its process shuts down.
+    static var stopReason: String { "shutting down" }
 
     /// How the dispatch ended.
     public enum Ending: Sendable, Equatable {
@@ -51,6 +57,9 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
         /// Work stopped on an error that needs the operator (a full disk, an unwritable folder); the unfinished
         /// jobs are back in the queue for `adgen resume`.
         case paused(String)
+        /// The process is shutting down (`StopSignal`): what was in flight finished or was given back; the batch is
+        /// left as it is for the next process.
+        case stopped
     }
 
     /// What the process stage gets: the job and its image.
@@ -147,6 +156,8 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
             var pausedReason: String?
             var lastRenewal = now()
             var lastCancelCheck = now()
+            let metrics = ProviderMetrics(provider: provider.id)
+            var stopping = false
 
             func fill() async throws {
                 guard pausedReason == nil else { return }
@@ -205,6 +216,14 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                             owner: owner, until: Date(timeIntervalSince1970: moment + configuration.leaseDuration))
                         lastRenewal = moment
                     }
+                    if let stop = configuration.stop, stop.level > .running {
+                        if pausedReason == nil { pausedReason = Self.stopReason }
+                        if stop.level == .stopping, !stopping {
+                            stopping = true
+                            group.cancelAll()
+                        }
+                        if inFlight == 0 { return .stopped }
+                    }
                     if moment - lastCancelCheck >= configuration.pollInterval {
                         lastCancelCheck = moment
                         if try await store.state(batch: batch) == .cancelled {
@@ -215,6 +234,7 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     }
                 case .generation(_, _, let outcome):
                     machine.finish(outcome, now: now())
+                    metrics.record(outcome, circuitOpen: machine.breaker.isOpen)
                 case .ended(let jobID, let attempt, let result):
                     inFlight -= 1
                     let moment = Date(timeIntervalSince1970: now())
@@ -227,6 +247,7 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                             random: Double.random(in: 0..<1, using: &generator))
                         switch verdict {
                         case .retry(let at, let reason):
+                            metrics.retries.increment()
                             logger.info(
                                 "retrying",
                                 metadata: [
@@ -256,7 +277,13 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                     }
                 }
                 if let pausedReason {
-                    if inFlight == 0 { return pausedReason == "cancelled" ? .cancelled : .paused(pausedReason) }
+                    if inFlight == 0 {
+                        switch pausedReason {
+                        case "cancelled": return .cancelled
+                        case Self.stopReason: return .stopped
+                        default: return .paused(pausedReason)
+                        }
+                    }
                     continue
                 }
                 try await fill()
@@ -287,6 +314,8 @@ public struct Dispatcher<C: Clock>: Sendable where C.Duration == Duration {
                 logger.debug(
                     "generation requested",
                     metadata: ["adgen.job": "\(job.id)", "adgen.key": "\(job.key)", "adgen.attempt": "\(attempt)"])
+                let requested = ContinuousClock.now
+                defer { ProviderMetrics.requestTimer(provider.id).record(duration: ContinuousClock.now - requested) }
                 do {
                     image = try await withTimeout(seconds: configuration.requestTimeout, provider: provider.id) {
                         try await provider.generate(job.request)

@@ -88,9 +88,9 @@ public enum CampaignSnapshot {
 }
 
 /// Paths as a snapshot keeps them.
-enum SafePath {
+public enum SafePath {
     /// Whether `path` is relative and stays inside its folder (no `..`, no empty or absolute part).
-    static func isRelativeInside(_ path: String) -> Bool {
+    public static func isRelativeInside(_ path: String) -> Bool {
         guard !path.hasPrefix("/"), !path.contains("\u{0}") else { return false }
         return !path.split(separator: "/", omittingEmptySubsequences: false).dropLast(path.hasSuffix("/") ? 1 : 0)
             .contains { $0 == ".." || $0.isEmpty }

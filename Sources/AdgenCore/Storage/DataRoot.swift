@@ -24,6 +24,9 @@ public struct DataRoot: Sendable, Hashable, CustomStringConvertible {
     /// The folder a batch's campaign snapshot is written out to, as rows would keep it.
     public static func snapshotFolder(_ batchID: String) -> String { "snapshots/\(batchID)" }
 
+    /// A server tenant's own area: what its requests upload (`uploads/`) and where its campaigns export (`exports/`).
+    public static func tenantFolder(_ tenant: String) -> String { "tenants/\(SafeName.component(tenant))" }
+
     /// Where a generation with `key` is kept, as rows keep it: `generations/<2 hex>/<key>.<ext>`.
     public static func generationFile(key: String, fileExtension: String) -> String {
         "generations/\(key.prefix(2))/\(key).\(fileExtension)"

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// Turns a batch's results into webhook messages in the outbox, and sends what is due: signed (Standard
 /// Webhooks), retried on the schedule, at least once, with the same `webhook-id` on every attempt.
@@ -243,6 +244,10 @@ public struct WebhookDelivery: Sendable {
                 + Int(response.duration.components.attoseconds / 1_000_000_000_000_000),
             status: response.status, outcome: "\(response.outcome)", error: response.error,
             responseExcerpt: response.responseExcerpt)
+        Counter(label: "adgen_webhook_attempts_total", dimensions: [("outcome", "\(response.outcome)")]).increment()
+        Metrics.Timer(label: "adgen_webhook_attempt_duration_seconds").recordNanoseconds(
+            response.duration.components.seconds * 1_000_000_000 + response.duration.components.attoseconds
+                / 1_000_000_000)
         var metadata: Logger.Metadata = [
             "adgen.batch": "\(message.batchID)", "adgen.webhook": "\(message.id)", "adgen.event": "\(message.type)",
             "adgen.attempt": "\(number)",

@@ -1,0 +1,125 @@
+import AdgenCore
+import AdgenService
+import Foundation
+import HTTPTypes
+import NIOCore
+import OpenAPIRuntime
+
+/// Every error the API answers, in one JSON shape: `{"error": {"code", "message", "diagnostics"?}}`. Generated
+/// operations throw it (the OpenAPI runtime turns it into the response); hand-written routes answer `response`.
+struct APIError: Error, Sendable, HTTPResponseConvertible {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var diagnostics: [Diagnostic] = []
+    var headers: HTTPFields = [:]
+
+    static func notFound(_ what: String) -> APIError {
+        APIError(status: .notFound, code: "not_found", message: "no such \(what)")
+    }
+
+    static func badRequest(_ message: String) -> APIError {
+        APIError(status: .badRequest, code: "bad_request", message: message)
+    }
+
+    static let unauthorized = APIError(
+        status: .unauthorized, code: "unauthorized",
+        message: "an API key is needed: send `Authorization: Bearer KEY`",
+        headers: [.wwwAuthenticate: #"Bearer realm="adgen""#])
+
+    /// The API's answer to a service error. A batch another tenant owns is `noSuchBatch` by then: never 403.
+    init(_ error: ServiceError) {
+        switch error.kind {
+        case .invalidCampaign:
+            self.init(
+                status: .unprocessableContent, code: "invalid_campaign", message: error.message,
+                diagnostics: error.diagnostics)
+        case .badRequest: self.init(status: .badRequest, code: "bad_request", message: error.message)
+        case .noSuchBatch: self.init(status: .notFound, code: "not_found", message: "no such batch")
+        case .conflict: self.init(status: .conflict, code: "conflict", message: error.message)
+        case .notConfigured:
+            self.init(status: .unprocessableContent, code: "not_configured", message: error.message)
+        case .unavailable: self.init(status: .serviceUnavailable, code: "unavailable", message: error.message)
+        case .internal: self.init(status: .internalServerError, code: "internal", message: error.message)
+        }
+    }
+
+    init(
+        status: HTTPResponse.Status, code: String, message: String, diagnostics: [Diagnostic] = [],
+        headers: HTTPFields = [:]
+    ) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.diagnostics = diagnostics
+        self.headers = headers
+    }
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+            var diagnostics: [Position]?
+        }
+        struct Position: Encodable {
+            var file: String
+            var line: Int
+            var column: Int
+            var message: String
+            var hint: String?
+        }
+        var error: Detail
+    }
+
+    /// The JSON body.
+    var json: [UInt8] {
+        let body = Body(
+            error: .init(
+                code: code, message: message,
+                diagnostics: diagnostics.isEmpty
+                    ? nil
+                    : diagnostics.map {
+                        .init(
+                            file: $0.location.file, line: $0.location.line, column: $0.location.column,
+                            message: $0.message, hint: $0.hint)
+                    }))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(body)) ?? Data(#"{"error":{"code":"internal","message":"?"}}"#.utf8))
+    }
+
+    var httpStatus: HTTPResponse.Status { status }
+    var httpHeaderFields: HTTPFields {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return fields
+    }
+    var httpBody: OpenAPIRuntime.HTTPBody? { HTTPBody(json) }
+}
+
+/// Turns what a generated operation throws into the API's error shape: an `APIError` as it is; a request the
+/// generated code could not decode (a bad parameter, a body that is not what the document says) 400; anything else
+/// 500, logged, without its details.
+struct APIErrorMiddleware: ServerMiddleware {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        do {
+            return try await next(request, body, metadata)
+        } catch let error as ServerError {
+            let answer: APIError
+            if let api = error.underlyingError as? APIError {
+                answer = api
+            } else if let service = error.underlyingError as? ServiceError {
+                answer = APIError(service)
+            } else if error.operationInput == nil {
+                answer = .badRequest(
+                    "the request does not match the API (see /openapi.yaml): \(error.causeDescription)")
+            } else {
+                answer = APIError(status: .internalServerError, code: "internal", message: "internal error")
+            }
+            return (HTTPResponse(status: answer.status, headerFields: answer.httpHeaderFields), answer.httpBody)
+        }
+    }
+}

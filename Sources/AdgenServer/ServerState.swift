@@ -1,0 +1,121 @@
+import AdgenCore
+import AdgenService
+import Foundation
+import Logging
+import Synchronization
+
+/// What every route of one server shares: the service, the keys, the workers, the event hubs, the limits.
+final class ServerState: Sendable {
+    let service: BatchService
+    let configuration: ServerConfiguration
+    let keys: APIKeys
+    let views: ViewTokens
+    let representations: Representations
+    let workers: BatchWorkers
+    let deliveries: DeliveryLoop
+    let hubs = EventHubs()
+    let metrics: ServerMetrics
+    let rates: RateLimiter
+    let logger: Logger
+    /// Batches read recently: a running batch's counts are at most `batchTTL` old, a finished batch's are final.
+    private let recent = Mutex<[String: (batch: Batch, read: ContinuousClock.Instant)]>([:])
+    let batchTTL: Duration = .milliseconds(200)
+
+    init(service: BatchService, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+        self.service = service
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        keys = APIKeys(keys: configuration.apiKeys, digests: configuration.apiKeyDigests)
+        views = ViewTokens(
+            secret: configuration.viewSecret ?? (0..<32).map { _ in UInt8.random(in: .min ... .max) })
+        representations = Representations(views: views)
+        rates = RateLimiter(perSecond: configuration.limits.requestsPerSecond)
+        let dataRoot = service.configuration.dataRoot
+        workers = BatchWorkers(
+            service: service, count: configuration.workers, poll: configuration.workerPoll,
+            grace: configuration.grace, logger: logger,
+            exportRoot: { tenant in Self.exportRoot(tenant, dataRoot: dataRoot) })
+        deliveries = DeliveryLoop(service: service, interval: configuration.deliveryInterval, logger: logger)
+    }
+
+    /// Where the server exports a tenant's batches (their manifests and packs, which the API serves).
+    static func exportRoot(_ tenant: String, dataRoot: DataRoot) -> String {
+        "\(dataRoot.path)/\(DataRoot.tenantFolder(tenant))/served"
+    }
+
+    /// The export folder of `batch`.
+    func exportDirectory(of batch: Batch) -> String? {
+        guard let tenant = batch.tenant else { return nil }
+        return FolderExporter.directory(
+            root: Self.exportRoot(tenant, dataRoot: service.configuration.dataRoot), campaign: batch.campaign,
+            batch: batch.id)
+    }
+
+    /// Batch `id` of `tenant`, read from the store at most every `batchTTL` while it runs.
+    func batch(_ id: String, tenant: String) async throws(ServiceError) -> Batch {
+        let now = ContinuousClock.now
+        if let entry = recent.withLock({ $0[id] }), entry.batch.state.isFinished || now - entry.read < batchTTL {
+            guard entry.batch.tenant == tenant else { throw ServiceError.noSuchBatch(id) }
+            return entry.batch
+        }
+        let batch = try await service.batch(id)
+        recent.withLock { recent in
+            if recent.count > 50_000 { recent.removeAll(keepingCapacity: true) }
+            recent[id] = (batch, now)
+        }
+        guard batch.tenant == tenant else { throw ServiceError.noSuchBatch(id) }
+        return batch
+    }
+
+    /// Refuses a batch its key may not add now: too many of the key's batches are queued or running.
+    func admit(_ context: BatchContext, tenant: String) async throws(APIError) {
+        let limit = configuration.limits.activeBatchesPerKey
+        let active: Int
+        do {
+            active = try await service.batches(
+                BatchQuery(
+                    tenant: .tenant(tenant), states: [.validating, .queued, .inProgress, .finalizing], after: nil,
+                    limit: limit)
+            ).batches.count
+        } catch {
+            throw APIError(error)
+        }
+        if active >= limit {
+            throw APIError(
+                status: .tooManyRequests, code: "limit_exceeded",
+                message: "this key has \(active) batches queued or running, the most it may; wait for one to finish",
+                headers: [.retryAfter: "30"])
+        }
+    }
+}
+
+/// Requests per second per key: a token bucket each, `2 × perSecond` deep.
+final class RateLimiter: Sendable {
+    let perSecond: Double
+    private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
+
+    init(perSecond: Double) {
+        self.perSecond = perSecond
+    }
+
+    /// Takes a token for `key`; when none is left, the seconds until one is.
+    func take(_ key: String) -> Double? {
+        guard perSecond > 0 else { return nil }
+        let now = ContinuousClock.now
+        let depth = perSecond * 2
+        return buckets.withLock { buckets in
+            var bucket = buckets[key] ?? (depth, now)
+            let elapsed = now - bucket.at
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(depth, bucket.tokens + seconds * perSecond)
+            bucket.at = now
+            defer { buckets[key] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return (1 - bucket.tokens) / perSecond
+        }
+    }
+}
