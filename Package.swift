@@ -88,6 +88,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["openapi-generator-config.yaml"],
             resources: [.copy("Templates")]
@@ -156,7 +157,11 @@ let package = Package(
         .testTarget(
             name: "AdgenCLITests",
             dependencies: [
-                "AdgenCLI", "AdgenCore", "AdgenTesting", .product(name: "Crypto", package: "swift-crypto"),
+                "AdgenCLI", "AdgenCore", "AdgenImaging", "AdgenSQLite", "AdgenTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ]

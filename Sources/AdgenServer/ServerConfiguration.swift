@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     public var deliveryInterval: Duration = .seconds(1)
     /// How often an event stream reads its batch from the store.
     public var eventPoll: Duration = .milliseconds(250)
+    /// How long an event stream may be silent before a comment line goes out (proxies, dead clients).
+    public var eventHeartbeat: Duration = .seconds(15)
 
     /// The defaults: 127.0.0.1:8080, a worker per core.
     public init() {}

@@ -90,7 +90,7 @@ final class ServerState: Sendable {
     }
 }
 
-/// Requests per second per key: a token bucket each, `2 × perSecond` deep.
+/// Requests per second per key: a token bucket each, `2 × perSecond` deep (at least 1).
 final class RateLimiter: Sendable {
     let perSecond: Double
     private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
@@ -103,7 +103,7 @@ final class RateLimiter: Sendable {
     func take(_ key: String) -> Double? {
         guard perSecond > 0 else { return nil }
         let now = ContinuousClock.now
-        let depth = perSecond * 2
+        let depth = max(1, perSecond * 2)
         return buckets.withLock { buckets in
             var bucket = buckets[key] ?? (depth, now)
             let elapsed = now - bucket.at

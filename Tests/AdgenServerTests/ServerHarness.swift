@@ -51,6 +51,8 @@ struct ServerHarness {
         configuration.apiKeys = [alice, bob]
         configuration.workerPoll = .milliseconds(100)
         configuration.eventPoll = .milliseconds(50)
+        // The test client gives up on a connection silent for 15 s; a loaded machine may take that between events.
+        configuration.eventHeartbeat = .seconds(2)
         configure(&configuration)
         let settings = BatchService.Configuration(
             settings: .init(), dataRoot: DataRoot("\(folder.path)/data"), environment: [:])

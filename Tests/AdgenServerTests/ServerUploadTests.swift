@@ -72,11 +72,19 @@ struct ServerUploadTests {
             let escaped = try await client.execute(
                 uri: "/v1/validate", method: .post, headers: H.yaml(H.alice), body: ByteBuffer(string: layout))
             #expect(escaped.status == .unprocessableContent)
-            let export = H.campaign + "\nexport:\n  - folder: ../../elsewhere\n"
+            // An export folder written for the CLI (`../out`) is taken inside the tenant's export area.
+            let export = H.campaign + "\nexport:\n  - folder: ../../elsewhere/out\n"
             let exported = try await client.execute(
-                uri: "/v1/validate", method: .post, headers: H.yaml(H.alice), body: ByteBuffer(string: export))
-            #expect(exported.status == .unprocessableContent)
-            #expect(exported.text.contains("export area"))
+                uri: "/v1/batches", method: .post, headers: H.yaml(H.alice), body: ByteBuffer(string: export))
+            #expect(exported.status == .created)
+            let id = try #require(exported.json["id"] as? String)
+            #expect(try await client.waitFinished(id)["status"] as? String == "completed")
+            let tenants = try FileManager.default.contentsOfDirectory(atPath: "\(folder.path)/data/tenants")
+            #expect(tenants.count == 1)
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: "\(folder.path)/data/tenants/\(tenants[0])/exports/elsewhere/out/serve-demo/\(id)/manifest.json"))
+            #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/elsewhere"))
             for name in ["../escape.svg", "/abs.svg", "a/../../b.svg"] {
                 let (type, body) = Self.multipart([
                     ("campaign", "c.yaml", Self.campaign(logo: "art/logo.svg")), ("file", name, Self.logo),
@@ -87,7 +95,7 @@ struct ServerUploadTests {
             }
             #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/escape.svg"))
             let listed = try await client.execute(uri: "/v1/batches", method: .get, headers: H.auth(H.alice)).json
-            #expect((listed["data"] as? [Any])?.isEmpty == true)
+            #expect((listed["data"] as? [Any])?.count == 1, "only the batch with the export folder was stored")
         }
     }
 

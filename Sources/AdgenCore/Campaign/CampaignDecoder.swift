@@ -44,16 +44,18 @@ struct CampaignDecoder: YAMLDecoding {
         return resolved
     }
 
-    /// Where an `export: - folder:` target goes: the path as it is, or in a confined campaign a relative path under
-    /// the tenant's export area (nil, with an error at `node`, when it would leave it).
-    mutating func exportFolder(_ path: String, at node: Node) -> String? {
+    /// Where an `export: - folder:` target goes: the path as it is; in a confined campaign, the same path taken inside
+    /// the tenant's export area (`../out/delivery` and `/srv/out/delivery` go to `AREA/out/delivery`: `..` stops at
+    /// the area, so a campaign written for the CLI runs unchanged and nothing is written outside).
+    func exportFolder(_ path: String, at node: Node) -> String? {
         guard let exports = configuration.confinement?.exports else { return resolve(path) }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard !path.hasPrefix("/"), !parts.contains("..") else {
-            error(
-                node, "export folder \(path) leaves this server's export area",
-                hint: "a served campaign exports to a relative folder, kept under the server's data folder")
-            return nil
+        var parts = [Substring]()
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
         }
         return parts.isEmpty ? exports : "\(exports)/\(parts.joined(separator: "/"))"
     }

@@ -82,9 +82,14 @@ struct CampaignUpload: Sendable {
             } catch let error as APIError {
                 throw error
             } catch {
-                throw APIError(
-                    status: .contentTooLarge, code: "payload_too_large",
-                    message: "the upload is over \(maxBytes) bytes, or its multipart body is broken: \(error)")
+                // The body's size was checked as it came in; a part over what is left is too large, anything else
+                // is a multipart body that does not parse.
+                if String(describing: type(of: error)).contains("TooManyBytes") {
+                    throw APIError(
+                        status: .contentTooLarge, code: "payload_too_large",
+                        message: "the upload is over this server's limit of \(maxBytes) bytes")
+                }
+                throw APIError.badRequest("the multipart body is malformed: \(error)")
             }
             guard sawCampaign else { throw .badRequest("a multipart upload needs a `campaign` part") }
             return upload

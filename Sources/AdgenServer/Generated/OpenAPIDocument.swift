@@ -375,7 +375,7 @@ paths:
         "200":
           description: The document.
           content:
-            application/yaml: {schema: {type: string}}
+            application/yaml: {}
   /healthz:
     get:
       operationId: health

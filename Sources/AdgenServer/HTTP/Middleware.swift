@@ -9,6 +9,7 @@ import NIOCore
 /// answers in the API's one JSON shape; every request is counted.
 struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -22,7 +23,16 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as ServiceError {
             response = Self.response(APIError(error))
         } catch let error as HTTPError {
-            response = Self.response(Self.apiError(error))
+            let allowed = error.status == .notFound ? routes.methods(for: request.uri.path) : []
+            if allowed.isEmpty {
+                response = Self.response(Self.apiError(error))
+            } else {
+                response = Self.response(
+                    APIError(
+                        status: .methodNotAllowed, code: "method_not_allowed",
+                        message: "\(request.uri.path) takes \(allowed.joined(separator: ", "))",
+                        headers: [.allow: allowed.joined(separator: ", ")]))
+            }
         } catch {
             context.logger.error("unexpected error: \(String(describing: type(of: error)))")
             response = Self.response(

@@ -134,7 +134,7 @@ actor BatchEventHub {
             } catch {
                 server.logger.warning("event stream: \(error)", metadata: ["adgen.batch": "\(batch)"])
             }
-            if ContinuousClock.now - lastHeartbeat > .seconds(15) {
+            if ContinuousClock.now - lastHeartbeat > server.configuration.eventHeartbeat {
                 send(Self.comment("keep-alive"))
                 lastHeartbeat = .now
             }
