@@ -10,26 +10,29 @@ if ! command -v swift >/dev/null; then
 fi
 
 bash scripts/install-deps.sh
-# The tests check webhook signatures with the reference Python library and manifests against their JSON Schemas.
-if ! python3 -c 'import standardwebhooks, jsonschema' 2>/dev/null; then
-    echo "installing standardwebhooks and jsonschema (pip)"
-    python3 -m pip install -q --disable-pip-version-check standardwebhooks jsonschema
+# The tests check webhook signatures with the reference Python library and manifests against their JSON Schemas, the
+# server against its OpenAPI document with schemathesis, and its live gallery page in Chromium through selenium.
+if ! python3 -c 'import standardwebhooks, jsonschema, selenium' 2>/dev/null || ! command -v schemathesis >/dev/null; then
+    echo "installing standardwebhooks, jsonschema, schemathesis and selenium (pip)"
+    python3 -m pip install -q --disable-pip-version-check standardwebhooks jsonschema schemathesis selenium
+    hash -r
 fi
 # The gallery tests open an export's index.html from disk in a headless Chromium, as a marketer double-clicks it.
-if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "error: the gallery tests need Chromium; install it (apt-get install chromium) or run as root" >&2
+        echo "error: the gallery tests need Chromium; install it (apt-get install chromium chromium-driver) or run as root" >&2
         exit 69
     fi
-    echo "installing chromium (apt-get)"
+    echo "installing chromium and chromium-driver (apt-get)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 swift build --build-tests
 # Two runs: the tests that time network peers and child processes (provider fakes, the dispatcher, the batch
 # commands) run on their own, so CPU-heavy imaging tests in parallel cannot starve their timeouts on 2 cores.
 timed='(OpenAI|Replicate|Fal|ComfyUI|Automatic1111|HTTPEndpoint)ProviderTests|DispatcherTests|BatchCommandTests'
 timed+='|Webhook[A-Za-z]*Tests|DeliveryCommandTests|ProgressTests|BatchServiceTests|InvalidCampaignTests'
+timed+='|Server(Route|Batch|Events|Upload)Tests|Serve(Command|Conformance)Tests'
 swift test --skip-build --skip "$timed"
 swift test --skip-build --filter "$timed"
 

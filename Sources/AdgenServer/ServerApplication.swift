@@ -44,7 +44,8 @@ public struct Server: Sendable {
     public func router() async throws -> Router<BasicRequestContext> {
         let router = Router()
         let state = state
-        router.add(middleware: ErrorShapeMiddleware(metrics: state.metrics, routes: RouteTable(document: openAPIDocument)))
+        router.add(
+            middleware: ErrorShapeMiddleware(metrics: state.metrics, routes: RouteTable(document: openAPIDocument)))
         router.add(middleware: AuthMiddleware(server: state))
         try APIHandler(server: state).registerHandlers(on: router, middlewares: [APIErrorMiddleware()])
         StreamRoutes<BasicRequestContext>(server: state).register(on: router)

@@ -203,9 +203,10 @@ import Testing
             #expect((finished["request_counts"] as? [String: Any])?["completed"] as? Int == 48)
             #expect(recorded > 0)
             #expect(counting.total - requestsBefore == before.jobs.total - recorded, "asked \(counting.total) in all")
-            let creatives = try await Self.http(
-                .GET, "\(second.baseURL)/v1/batches/\(id)/creatives?limit=200", key: Self.alice
-            ).json["data"] as? [[String: Any]]
+            let creatives =
+                try await Self.http(
+                    .GET, "\(second.baseURL)/v1/batches/\(id)/creatives?limit=200", key: Self.alice
+                ).json["data"] as? [[String: Any]]
             #expect(Set(creatives?.compactMap { $0["id"] as? String } ?? []).count == 48)
         }
     }

@@ -83,7 +83,9 @@ struct ServerUploadTests {
             #expect(tenants.count == 1)
             #expect(
                 FileManager.default.fileExists(
-                    atPath: "\(folder.path)/data/tenants/\(tenants[0])/exports/elsewhere/out/serve-demo/\(id)/manifest.json"))
+                    atPath:
+                        "\(folder.path)/data/tenants/\(tenants[0])/exports/elsewhere/out/serve-demo/\(id)/manifest.json"
+                ))
             #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/elsewhere"))
             for name in ["../escape.svg", "/abs.svg", "a/../../b.svg"] {
                 let (type, body) = Self.multipart([

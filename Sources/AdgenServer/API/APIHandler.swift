@@ -76,6 +76,8 @@ struct APIHandler: APIProtocol {
         let scope = try RequestScope.required
         let id = try Self.batchID(input.path.batchId)
         var filter = BatchService.CreativeFilter()
+        try Self.check(input.query.size, "size", maxLength: 64)
+        try Self.check(input.query.tag, "tag", maxLength: 200)
         filter.sizeID = input.query.size
         if let status = input.query.status {
             guard let state = CreativeRecord.State(rawValue: status.rawValue) else {
@@ -262,6 +264,11 @@ struct APIHandler: APIProtocol {
         guard text.count == 18, text.hasPrefix("b_"), text.dropFirst(2).allSatisfy({ $0.isHexDigit && !$0.isUppercase })
         else { throw .notFound("batch") }
         return text
+    }
+
+    /// The document's length limits, which the generated code does not check.
+    static func check(_ value: String?, _ name: String, maxLength: Int) throws(APIError) {
+        if let value, value.count > maxLength { throw .badRequest("\(name) is at most \(maxLength) characters") }
     }
 
     static func limit(_ value: Int?) throws(APIError) -> Int {

@@ -109,6 +109,7 @@ enum Cursor {
 
     static func decode<Value: Decodable>(_ text: String?, as type: Value.Type) throws(APIError) -> Value? {
         guard let text else { return nil }
+        try APIHandler.check(text, "cursor", maxLength: 200)
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let value = try? JSONDecoder().decode(type, from: data) else {

@@ -266,9 +266,9 @@ paths:
           schema: {type: string, pattern: "^[0-9]{1,18}$"}
       responses:
         "200":
-          description: The event stream.
+          description: The event stream; each event's data is a JSON object `{type, timestamp, data}`.
           content:
-            text/event-stream: {schema: {type: string}}
+            text/event-stream: {}
         default:
           $ref: "#/components/responses/Error"
   /v1/batches/{batch_id}/deliveries:

@@ -77,6 +77,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         let path = request.uri.path
         guard path.hasPrefix("/v1/") || path.hasPrefix("/batches/") else { return try await next(request, context) }
+        if let view = request.uri.queryParameters["view"], view.count > 200 {
+            throw APIError.badRequest("view is a token of at most 200 characters, as the batch's gallery_url has it")
+        }
         let tenant = try authenticate(request)
         if let wait = server.rates.take(tenant) {
             throw APIError(
