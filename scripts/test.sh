@@ -28,13 +28,15 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 swift build --build-tests
-# Two runs: the tests that time network peers and child processes (provider fakes, the dispatcher, the batch
-# commands) run on their own, so CPU-heavy imaging tests in parallel cannot starve their timeouts on 2 cores.
+# Three runs: the tests that time network peers and child processes (provider fakes, the dispatcher, the batch
+# commands) run on their own, so CPU-heavy imaging tests in parallel cannot starve their timeouts on 2 cores; the
+# server's tests (live servers with workers, `adgen serve` processes, schemathesis, a browser) after them, apart too.
 timed='(OpenAI|Replicate|Fal|ComfyUI|Automatic1111|HTTPEndpoint)ProviderTests|DispatcherTests|BatchCommandTests'
 timed+='|Webhook[A-Za-z]*Tests|DeliveryCommandTests|ProgressTests|BatchServiceTests|InvalidCampaignTests'
-timed+='|Server(Route|Batch|Events|Upload)Tests|Serve(Command|Conformance)Tests'
-swift test --skip-build --skip "$timed"
+served='Server(Route|Batch|Events|Upload)Tests|Serve(Command|Conformance)Tests'
+swift test --skip-build --skip "$timed|$served"
 swift test --skip-build --filter "$timed"
+swift test --skip-build --filter "$served"
 
 lint_dirs=(Sources Tests)
 if compgen -G "Benchmarks/Sources/*/*.swift" >/dev/null; then lint_dirs+=(Benchmarks/Sources); fi

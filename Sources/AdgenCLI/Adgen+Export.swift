@@ -37,7 +37,26 @@ extension Adgen {
         @Option(help: "How progress shows: auto, bar, lines, json (NDJSON events on stdout), none.")
         var progress: ProgressMode = .auto
 
+        @OptionGroup var remote: RemoteOptions
+
         func run() async throws {
+            if let server = remote.server {
+                let folders = try targets.map { text -> String in
+                    guard case .folder(let root) = try Self.parse(text) else {
+                        throw ValidationError("with --server, export to folder:DIR (webhooks are the server's)")
+                    }
+                    return root
+                }
+                try await RemoteSession.with(server: server) { session in
+                    for root in folders {
+                        let (directory, files) = try await session.client.download(batch, into: root)
+                        var output = StreamWriter.standardOutput()
+                        output.writeLine("exported \(batch) to \(directory) (\(files) files)")
+                        output.flush()
+                    }
+                }
+                return
+            }
             var kinds = [WebhookEvent.Kind]()
             for name in events.map({ $0.split(separator: ",").map { String($0).trimmed } }) ?? [] {
                 guard let kind = WebhookEvent.Kind(rawValue: name) else {

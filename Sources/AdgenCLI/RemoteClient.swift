@@ -216,4 +216,40 @@ struct RemoteClient {
             }
         }
     }
+
+    /// Downloads a completed batch's manifest and packs into `ROOT/<campaign>/<batch-id>/` (`manifest.json`,
+    /// `packs/size-<size>.zip`, `packs/platform-<platform>.zip`), each file written whole or not at all. Returns the
+    /// folder and how many files were written.
+    func download(_ id: String, into root: String) async throws -> (String, Int) {
+        struct Manifest: Decodable {
+            struct Campaign: Decodable { var name: String }
+            struct Entry: Decodable {
+                var sizeId: String
+                var platform: String
+            }
+            var campaign: Campaign
+            var creatives: [Entry]
+        }
+        let manifestBytes = try await request(.GET, "/v1/batches/\(id)/manifest.json").body
+        let manifest = try Self.decoder.decode(Manifest.self, from: Data(buffer: manifestBytes))
+        let directory = FolderExporter.directory(root: root, campaign: manifest.campaign.name, batch: id)
+        try AtomicFile.write(Array(buffer: manifestBytes), to: "\(directory)/manifest.json")
+        var packs = [String]()
+        for entry in manifest.creatives {
+            // Named as the exporter names them (FolderExporter.packs).
+            let names = [
+                "size-\(SafeName.component(entry.sizeId))",
+                "platform-\(SafeName.component(entry.platform.lowercased()))",
+            ]
+            for name in names
+            where !packs.contains(name) {
+                packs.append(name)
+            }
+        }
+        for pack in packs {
+            let bytes = try await request(.GET, "/v1/batches/\(id)/packs/\(pack).zip").body
+            try AtomicFile.write(Array(buffer: bytes), to: "\(directory)/packs/\(pack).zip")
+        }
+        return (directory, packs.count + 1)
+    }
 }

@@ -42,7 +42,7 @@ public struct Server: Sendable {
 
     /// Every route on one router.
     public func router() async throws -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
         let state = state
         router.add(
             middleware: ErrorShapeMiddleware(metrics: state.metrics, routes: RouteTable(document: openAPIDocument)))

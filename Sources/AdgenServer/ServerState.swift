@@ -59,13 +59,23 @@ final class ServerState: Sendable {
             guard entry.batch.tenant == tenant else { throw ServiceError.noSuchBatch(id) }
             return entry.batch
         }
-        let batch = try await service.batch(id)
+        let batch = presented(try await service.batch(id))
         recent.withLock { recent in
             if recent.count > 50_000 { recent.removeAll(keepingCapacity: true) }
             recent[id] = (batch, now)
         }
         guard batch.tenant == tenant else { throw ServiceError.noSuchBatch(id) }
         return batch
+    }
+
+    /// A batch as the API shows it: one the store has finished but whose run here is still writing its exports and
+    /// announcing it is still `finalizing`, so a client that sees `completed` finds the manifest and packs.
+    func presented(_ batch: Batch) -> Batch {
+        guard batch.state.isFinished, workers.isWorking(on: batch.id) else { return batch }
+        var shown = batch
+        shown.state = .finalizing
+        shown.finishedAt = nil
+        return shown
     }
 
     /// Refuses a batch its key may not add now: too many of the key's batches are queued or running.

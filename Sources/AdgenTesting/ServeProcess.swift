@@ -75,6 +75,20 @@ public final class ServeProcess: Sendable {
     /// What it printed on standard error.
     public var standardError: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
 
+    /// Its process id.
+    public var pid: Int32 { process.withLock { $0.processIdentifier } }
+
+    /// Its resident memory now and at its peak, in MB (from /proc).
+    public var memory: (resident: Int, peak: Int)? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func field(_ name: String) -> Int? {
+            status.split(separator: "\n").first { $0.hasPrefix(name) }
+                .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) }.map { $0 / 1024 }
+        }
+        guard let resident = field("VmRSS:"), let peak = field("VmHWM:") else { return nil }
+        return (resident, peak)
+    }
+
     /// Whether it still runs.
     public var isRunning: Bool { process.withLock { $0.isRunning } }
 

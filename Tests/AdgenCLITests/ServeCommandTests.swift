@@ -144,6 +144,13 @@ import Testing
         let status = try await AdgenProcess.run(
             ["status", id, "--server", server.baseURL, "--json"], in: folder.path, environment: environment)
         #expect(status.status == 0 && status.standardOutput.contains(#""state":"completed""#))
+        let exported = try await AdgenProcess.run(
+            ["export", id, "--server", server.baseURL, "--to", "folder:out"], in: folder.path,
+            environment: environment)
+        #expect(exported.status == 0, "\(exported.standardError)")
+        let packs = try FileManager.default.contentsOfDirectory(atPath: "\(folder.path)/out/served/\(id)/packs")
+        #expect(Set(packs) == ["size-iab-mrec.zip", "size-meta-feed.zip", "platform-iab.zip", "platform-meta.zip"])
+        #expect(FileManager.default.fileExists(atPath: "\(folder.path)/out/served/\(id)/manifest.json"))
         let unknownKey = try await AdgenProcess.run(
             ["status", id, "--server", server.baseURL], in: folder.path, environment: ["ADGEN_API_KEY": "nope"])
         #expect(unknownKey.status == 78, "\(unknownKey.standardError)")
@@ -240,5 +247,40 @@ import Testing
             defer { Task { await second.stop() } }
             #expect(try await Self.waitFinished(second, id)["status"] as? String == "completed")
         }
+    }
+
+    @Test(
+        "Hostile clients — trickling requests, SSE clients that hang up, half-sent bodies — leave the server answering")
+    func hostileClients() async throws {
+        let folder = try TemporaryDirectory(prefix: "adgen-serve-hostile")
+        defer { folder.remove() }
+        let server = try await ServeProcess(
+            ["--store", "s/adgen.sqlite", "--data", "d", "--rate-limit", "0"], in: folder.path, environment: Self.keys)
+        defer { Task { await server.stop() } }
+        let id = try await Self.submit(server)
+        let port = try #require(server.baseURL.split(separator: ":").last)
+        let script = Repository.path("scripts/faults/hostile_clients.py")
+        let result = try await AdgenProcess.shell("python3 '\(script)' 127.0.0.1 \(port) \(Self.alice) \(id) 2>&1")
+        try #require(result.status == 0, "\(result.standardOutput)")
+        let line = try #require(result.standardOutput.split(separator: "\n").last)
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(seen["ordinary_ok"] as? Int == 20, "\(seen)")
+        #expect((seen["ordinary_slowest_s"] as? Double ?? 99) < 2, "\(seen)")
+        #expect(server.isRunning)
+        // The streams of the clients that hung up are closed: none is left open.
+        var open = -1
+        for _ in 0..<100 {
+            let metrics = try await Self.http(.GET, "\(server.baseURL)/metrics").text
+            open =
+                metrics.split(separator: "\n").first { $0.hasPrefix("adgen_event_streams_open ") }
+                .flatMap { $0.split(separator: " ").last }.flatMap { Int(Double($0) ?? -1) } ?? -1
+            if open == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(open == 0, "event streams still open")
+        #expect(try await Self.waitFinished(server, id)["status"] as? String == "completed")
+        let memory = try #require(server.memory)
+        #expect(memory.peak < 300, "peak RSS \(memory.peak) MB")
+        #expect(!server.standardError.contains("Fatal error"), "\(server.standardError.suffix(2000))")
     }
 }

@@ -32,7 +32,7 @@ import Testing
         let document = Repository.path("docs/openapi.yaml")
         let common =
             "schemathesis run \(document) --url \(server.baseURL) -H 'Authorization: Bearer key-alice-1' "
-            + "--max-examples 25 --workers 2 --request-timeout 30 --no-color "
+            + "--max-examples 25 --workers 1 --request-timeout 60 --no-color "
             // 4xx for a valid-looking request (an unknown batch, a campaign that does not load) is the API's answer,
             // not a break of the document; everything else is checked.
             + "--exclude-checks positive_data_acceptance"

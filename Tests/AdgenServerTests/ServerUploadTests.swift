@@ -85,7 +85,7 @@ struct ServerUploadTests {
                 FileManager.default.fileExists(
                     atPath:
                         "\(folder.path)/data/tenants/\(tenants[0])/exports/elsewhere/out/serve-demo/\(id)/manifest.json"
-                ))
+                ), "a batch shows completed once its exports are written")
             #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/elsewhere"))
             for name in ["../escape.svg", "/abs.svg", "a/../../b.svg"] {
                 let (type, body) = Self.multipart([

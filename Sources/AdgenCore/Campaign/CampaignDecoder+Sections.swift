@@ -513,9 +513,7 @@ extension CampaignDecoder {
                 continue
             }
             if kind == "folder" {
-                if let path = string(value, "export folder"), let folder = exportFolder(path, at: value) {
-                    targets.append(.folder(folder))
-                }
+                if let path = string(value, "export folder") { targets.append(.folder(exportFolder(path))) }
                 continue
             }
             guard let fields = mapping(value, "webhook", allowed: ["url", "secret_env", "events"]) else { continue }

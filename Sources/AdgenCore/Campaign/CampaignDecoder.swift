@@ -47,7 +47,7 @@ struct CampaignDecoder: YAMLDecoding {
     /// Where an `export: - folder:` target goes: the path as it is; in a confined campaign, the same path taken inside
     /// the tenant's export area (`../out/delivery` and `/srv/out/delivery` go to `AREA/out/delivery`: `..` stops at
     /// the area, so a campaign written for the CLI runs unchanged and nothing is written outside).
-    func exportFolder(_ path: String, at node: Node) -> String? {
+    func exportFolder(_ path: String) -> String {
         guard let exports = configuration.confinement?.exports else { return resolve(path) }
         var parts = [Substring]()
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {

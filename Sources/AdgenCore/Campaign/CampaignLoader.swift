@@ -21,7 +21,7 @@ public struct CampaignLoader: Sendable {
     public struct Confinement: Sendable {
         /// Every file the campaign names must be inside this folder (absolute), symlinks resolved.
         public var files: String
-        /// Export folders are relative paths under this folder (absolute).
+        /// Export folders are taken inside this folder (absolute): `..` stops at it, an absolute path starts in it.
         public var exports: String
 
         /// Creates a confinement.

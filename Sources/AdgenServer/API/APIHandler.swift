@@ -52,7 +52,8 @@ struct APIHandler: APIProtocol {
             .init(
                 body: .json(
                     .init(
-                        object: .list, data: page.batches.map { represent.batch($0, tenant: scope.tenant) },
+                        object: .list,
+                        data: page.batches.map { represent.batch(server.presented($0), tenant: scope.tenant) },
                         nextCursor: page.next.map(Cursor.encode)))))
     }
 
@@ -67,7 +68,7 @@ struct APIHandler: APIProtocol {
         let id = try Self.batchID(input.path.batchId)
         _ = try await service.batch(id, tenant: scope.tenant)
         let (_, after) = try await service.cancel(id, now: Date())
-        return .ok(.init(body: .json(represent.batch(after, tenant: scope.tenant))))
+        return .ok(.init(body: .json(represent.batch(server.presented(after), tenant: scope.tenant))))
     }
 
     // MARK: Creatives

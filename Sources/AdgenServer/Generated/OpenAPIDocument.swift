@@ -240,7 +240,7 @@ paths:
         - name: pack
           in: path
           required: true
-          schema: {type: string, pattern: "^[a-z0-9][a-z0-9-]{0,63}$"}
+          schema: {type: string, pattern: "^[a-z0-9][a-z0-9._-]{0,63}$"}
       responses:
         "200":
           description: The zip file.

@@ -109,8 +109,8 @@ struct StreamRoutes<Context: RequestContext>: Sendable {
     func pack(batchID: String, file: String) async throws -> Response {
         guard file.hasSuffix(".zip") else { throw APIError.notFound("pack") }
         let name = String(file.dropLast(4))
-        guard !name.isEmpty, name.count <= 64,
-            name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
+        guard let first = name.first, first.isASCII, first.isLowercase || first.isNumber, name.count <= 64,
+            name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "-_.".contains($0)) })
         else { throw APIError.notFound("pack") }
         let directory = try await exportDirectory(batchID)
         return try Self.streamFile("\(directory)/packs/\(name).zip", contentType: "application/zip", what: "pack")

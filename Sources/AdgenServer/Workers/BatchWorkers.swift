@@ -20,6 +20,8 @@ final class BatchWorkers: Service, Sendable {
     let logger: Logger
     let stop = StopSignal()
     let wakeup = Wakeup()
+    /// Where the batch runs execute: threads of their own, not the cooperative pool the HTTP handlers need.
+    let threads = WorkerThreads(threads: ProcessInfo.processInfo.activeProcessorCount)
     /// Batches running here, and batches to leave alone until a moment (paused ones, failing ones).
     private let state = Mutex<(running: Set<String>, resting: [String: ContinuousClock.Instant])>(([], [:]))
 
@@ -51,6 +53,7 @@ final class BatchWorkers: Service, Sendable {
     var isRunning: Bool { stop.level == .running }
 
     func run() async throws {
+        defer { Task { await threads.shutdown() } }
         guard count > 0 else {
             try? await gracefulShutdown()
             return
@@ -59,7 +62,7 @@ final class BatchWorkers: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 while stop.level == .running && !Task.isCancelled {
                     for id in await self.runnable() {
-                        group.addTask { await self.work(on: id) }
+                        group.addTask(executorPreference: threads) { await self.work(on: id) }
                     }
                     await wakeup.sleep(for: poll)
                 }
