@@ -17,8 +17,12 @@ final class ServerState: Sendable {
     let metrics: ServerMetrics
     let rates: RateLimiter
     let logger: Logger
-    /// Batches read recently: a running batch's counts are at most `batchTTL` old, a finished batch's are final.
-    private let recent = Mutex<[String: (batch: Batch, read: ContinuousClock.Instant)]>([:])
+    /// Batches read recently, and the store reads in flight: a running batch's counts are at most `batchTTL` old,
+    /// a finished batch's are final, and however many requests ask at once, one reads the store (the others get the
+    /// counts as they were, or wait for that read when there are none yet).
+    private let recent = Mutex<
+        (entries: [String: (batch: Batch, read: ContinuousClock.Instant)], reads: [String: Task<Batch, any Error>])
+    >(([:], [:]))
     let batchTTL: Duration = .milliseconds(200)
 
     init(service: BatchService, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
@@ -54,15 +58,37 @@ final class ServerState: Sendable {
 
     /// Batch `id` of `tenant`, read from the store at most every `batchTTL` while it runs.
     func batch(_ id: String, tenant: String) async throws(ServiceError) -> Batch {
-        let now = ContinuousClock.now
-        if let entry = recent.withLock({ $0[id] }), entry.batch.state.isFinished || now - entry.read < batchTTL {
-            guard entry.batch.tenant == tenant else { throw ServiceError.noSuchBatch(id) }
-            return entry.batch
+        enum Answer {
+            case cached(Batch)
+            case read(Task<Batch, any Error>)
         }
-        let batch = presented(try await service.batch(id))
-        recent.withLock { recent in
-            if recent.count > 50_000 { recent.removeAll(keepingCapacity: true) }
-            recent[id] = (batch, now)
+        let now = ContinuousClock.now
+        let answer = recent.withLock { state -> Answer in
+            let entry = state.entries[id]
+            if let entry, entry.batch.state.isFinished || now - entry.read < batchTTL { return .cached(entry.batch) }
+            if let reading = state.reads[id] { return entry.map { .cached($0.batch) } ?? .read(reading) }
+            let reading = Task { [service] in try await service.batch(id) }
+            state.reads[id] = reading
+            return .read(reading)
+        }
+        let batch: Batch
+        switch answer {
+        case .cached(let cached):
+            batch = cached
+        case .read(let reading):
+            let result = await reading.result
+            recent.withLock { state in
+                state.reads[id] = nil
+                if case .success(let read) = result {
+                    if state.entries.count > 50_000 { state.entries.removeAll(keepingCapacity: true) }
+                    state.entries[id] = (presented(read), now)
+                }
+            }
+            switch result {
+            case .success(let read): batch = presented(read)
+            case .failure(let error as ServiceError): throw error
+            case .failure: throw ServiceError.noSuchBatch(id)
+            }
         }
         guard batch.tenant == tenant else { throw ServiceError.noSuchBatch(id) }
         return batch

@@ -61,6 +61,9 @@ struct ServerEventsTests {
                 ).count == 4)
             #expect(creatives.allSatisfy { $0.data["type"] as? String == "creative.completed" })
             #expect(frames.last?.event == "batch.completed")
+            let ready = try #require(frames.first { $0.event == "export.ready" }?.data["data"] as? [String: Any])
+            #expect(ready["manifest_url"] as? String == "/v1/batches/\(id)/manifest.json")
+            #expect((ready["files"] as? Int ?? 0) > 4)
             #expect((frames.last?.data["data"] as? [String: Any])?["state"] as? String == "completed")
             #expect(frames.contains { $0.event == "batch.progress" })
 

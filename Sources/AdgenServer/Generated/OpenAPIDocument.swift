@@ -254,10 +254,11 @@ paths:
       tags: [streams]
       summary: The batch's events as server-sent events, until its last one.
       description: |
-        Each message's `event:` is its type: `batch.progress`, `creative.completed`, `creative.failed`, then
-        `batch.completed` (or `batch.failed`, `batch.cancelled`), after which the stream ends. `data:` is the event
-        as JSON (`{type, timestamp, data}`, the webhook payloads' shape). Creative events carry an `id:`; reconnect
-        with `Last-Event-ID` to continue after it.
+        Each message's `event:` is its type: `batch.progress`, `creative.completed`, `creative.failed`, then, for a
+        completed batch, `export.ready` (its manifest's URL and SHA-256), and last `batch.completed` (its `state`:
+        completed, failed or cancelled), after which the stream ends. `data:` is the event as JSON
+        (`{type, timestamp, data}`, the webhook payloads' shape). Creative events carry an `id:`; reconnect with
+        `Last-Event-ID` to continue after it.
       parameters:
         - $ref: "#/components/parameters/BatchID"
         - $ref: "#/components/parameters/View"

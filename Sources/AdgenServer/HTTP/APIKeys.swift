@@ -38,8 +38,16 @@ struct APIKeys: Sendable {
         return found
     }
 
+    /// Lowercase hex (on every request's gallery link: no `String(format:)`, which costs a microsecond a byte).
     static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            for (index, byte) in bytes.enumerated() {
+                buffer[2 * index] = digits[Int(byte >> 4)]
+                buffer[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
+        }
     }
 
     static func bytes(hex: String) -> [UInt8]? {

@@ -1,5 +1,6 @@
 import AdgenCore
 import AdgenService
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -120,9 +121,15 @@ actor BatchEventHub {
                 if batch.state.isFinished, batch.creatives.remaining == 0 || batch.state != .completed,
                     !server.workers.isWorking(on: self.batch)
                 {
+                    // Read once, at the end: the batch pass marks what it drops after the creatives finished.
+                    let dropped = try await service.store.creatives(batch: self.batch).filter { $0.dropped != nil }
+                        .count
                     let payload = try WebhookEvent.batchCompleted(
-                        batch, manifest: String?.none, manifestPath: nil,
-                        dropped: 0, at: Date())
+                        batch, manifest: String?.none, manifestPath: nil, dropped: dropped, at: Date())
+                    if let ready = try exportReady(batch) {
+                        progressFrame = nil
+                        send(ready)
+                    }
                     let frame = Self.frame(id: nil, event: "batch.completed", data: payload)
                     finalFrame = frame
                     send(frame)
@@ -144,6 +151,52 @@ actor BatchEventHub {
         if subscribers.isEmpty { onIdle() }
     }
 
+    /// `export.ready` for the server's own export of a completed batch (what its manifest and pack routes serve): the
+    /// manifest's URL and SHA-256, and how many files and bytes the export holds. Nil when there is none.
+    func exportReady(_ batch: Batch) throws -> ByteBuffer? {
+        guard let directory = server.exportDirectory(of: batch),
+            let manifest = FileManager.default.contents(atPath: "\(directory)/manifest.json")
+        else { return nil }
+        var files = 0
+        var bytes = 0
+        for case let path as String in FileManager.default.enumerator(atPath: directory) ?? .init() {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(path)")
+            guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+            files += 1
+            bytes += attributes?[.size] as? Int ?? 0
+        }
+        struct Envelope: Encodable {
+            var type = "export.ready"
+            var timestamp: Date
+            var data: Ready
+        }
+        struct Ready: Encodable {
+            var batchId: String
+            var campaign: String
+            var target = "server"
+            var manifestUrl: String
+            var files: Int
+            var bytes: Int
+            var manifestSha256: String
+        }
+        let digest = APIKeys.hex(Array(SHA256.hash(data: manifest)))
+        let payload = try Self.encoder.encode(
+            Envelope(
+                timestamp: Date(),
+                data: .init(
+                    batchId: batch.id, campaign: batch.campaign, manifestUrl: "/v1/batches/\(batch.id)/manifest.json",
+                    files: files, bytes: bytes, manifestSha256: digest)))
+        return Self.frame(id: nil, event: "export.ready", data: Array(payload))
+    }
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
     static func progress(_ batch: Batch) throws -> [UInt8] {
         struct Envelope: Encodable {
             var type = "batch.progress"
@@ -158,10 +211,6 @@ actor BatchEventHub {
             var generations: Batch.Counts
             var costUsd: Double
         }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(
             try encoder.encode(
                 Envelope(
