@@ -562,6 +562,12 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
+    public func job(id: Int64) async throws -> GenerationJob? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(Self.job)
+        }
+    }
+
     static func creative(_ row: Row) throws -> CreativeRecord {
         let decoder = JSONDecoder()
         let variant: String = row["variant"]

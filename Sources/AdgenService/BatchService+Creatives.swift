@@ -78,7 +78,7 @@ extension BatchService {
     public func cost(of creative: CreativeRecord) async throws(ServiceError) -> Double {
         do {
             let siblings = try await store.creatives(job: creative.jobID)
-            let job = try await store.jobs(batch: creative.batchID).first { $0.id == creative.jobID }
+            let job = try await store.job(id: creative.jobID)
             return (job?.costUSD ?? 0) / Double(max(1, siblings.count))
         } catch {
             throw .wrapping(error)

@@ -111,6 +111,15 @@ import Testing
         }
         let none = try await Self.http(.GET, "\(server.baseURL)/v1/batches/\(id)")
         #expect(none.status == 401)
+        // What the engine recorded of the run, through swift-metrics, in Prometheus's text format.
+        let generations = try #require(
+            (try await Self.http(.GET, "\(server.baseURL)/v1/batches/\(id)", key: Self.alice).json["generation_counts"]
+                as? [String: Any])?["total"] as? Int)
+        let metrics = try await Self.http(.GET, "\(server.baseURL)/metrics").text
+        let lines = Set(metrics.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"adgen_provider_request_duration_seconds_count{provider="local"} \#(generations)"#))
+        #expect(lines.contains(#"adgen_generations_total{provider="local",outcome="generated"} \#(generations)"#))
+        #expect(metrics.contains(#"adgen_batches{state="completed"} 1"#))
     }
 
     @Test("adgen run --server: the campaign and its files go up, progress comes back, exit 0; status and cancel too")

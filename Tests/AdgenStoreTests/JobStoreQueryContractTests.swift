@@ -44,6 +44,19 @@ struct JobStoreQueryContractTests {
         return (ids, 100)
     }
 
+    @Test(
+        "A job is found by its row id, as `jobs(batch:)` lists it; an unknown id is nil", arguments: StoreKind.allCases)
+    func jobByID(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await StoreFixture.submit(store, id: "b_1", jobs: 3)
+            try await StoreFixture.submit(store, id: "b_2", jobs: 2)
+            let listed = try await store.jobs(batch: "b_2")
+            #expect(listed.count == 2)
+            for job in listed { #expect(try await store.job(id: job.id) == job) }
+            #expect(try await store.job(id: 999_999) == nil)
+        }
+    }
+
     @Test("A batch keeps the tenant and request digest it was submitted with", arguments: StoreKind.allCases)
     func tenantAndDigest(_ kind: StoreKind) async throws {
         try await kind.withStore { store in

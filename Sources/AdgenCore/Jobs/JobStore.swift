@@ -99,6 +99,9 @@ public protocol JobStore: Sendable {
     /// Every job of `batch`, oldest first.
     func jobs(batch: String) async throws -> [GenerationJob]
 
+    /// The job with row id `id`, when there is one.
+    func job(id: Int64) async throws -> GenerationJob?
+
     /// Stores the batch pass of scoring: each creative's final scorecard and why it was dropped.
     func judge(batch: String, _ verdicts: [CreativeVerdict]) async throws
 
