@@ -19,7 +19,7 @@ public enum WebhookEvent {
     public static let inlineManifestLimit = 256 * 1024
 
     struct Envelope<Payload: Encodable>: Encodable {
-        var type: Kind
+        var type: String
         var timestamp: Date
         var data: Payload
     }
@@ -87,6 +87,14 @@ public enum WebhookEvent {
     }
 
     static func encode<Payload: Encodable>(_ type: Kind, at timestamp: Date, _ data: Payload) throws -> [UInt8] {
+        try event(type.rawValue, at: timestamp, data)
+    }
+
+    /// An event of another type in the same envelope and encoding (`{type, timestamp, data}`, snake_case keys):
+    /// what the server's event streams send besides the webhook events (`batch.progress`).
+    public static func event<Payload: Encodable>(_ type: String, at timestamp: Date, _ data: Payload) throws
+        -> [UInt8]
+    {
         Array(try encoder.encode(Envelope(type: type, timestamp: timestamp, data: data)))
     }
 

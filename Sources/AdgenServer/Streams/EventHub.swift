@@ -165,11 +165,6 @@ actor BatchEventHub {
             files += 1
             bytes += attributes?[.size] as? Int ?? 0
         }
-        struct Envelope: Encodable {
-            var type = "export.ready"
-            var timestamp: Date
-            var data: Ready
-        }
         struct Ready: Encodable {
             var batchId: String
             var campaign: String
@@ -180,30 +175,16 @@ actor BatchEventHub {
             var manifestSha256: String
         }
         let digest = APIKeys.hex(Array(SHA256.hash(data: manifest)))
-        let payload = try Self.encoder.encode(
-            Envelope(
-                timestamp: Date(),
-                data: .init(
-                    batchId: batch.id, campaign: batch.campaign, manifestUrl: "/v1/batches/\(batch.id)/manifest.json",
-                    files: files, bytes: bytes, manifestSha256: digest)))
-        return Self.frame(id: nil, event: "export.ready", data: Array(payload))
-    }
-
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+        let payload = try WebhookEvent.event(
+            WebhookEvent.Kind.exportReady.rawValue, at: Date(),
+            Ready(
+                batchId: batch.id, campaign: batch.campaign, manifestUrl: "/v1/batches/\(batch.id)/manifest.json",
+                files: files, bytes: bytes, manifestSha256: digest))
+        return Self.frame(id: nil, event: WebhookEvent.Kind.exportReady.rawValue, data: payload)
     }
 
     static func progress(_ batch: Batch) throws -> [UInt8] {
-        struct Envelope: Encodable {
-            var type = "batch.progress"
-            var timestamp: Date
-            var data: Data
-        }
-        struct Data: Encodable {
+        struct Progress: Encodable {
             var batchId: String
             var campaign: String
             var state: String
@@ -211,13 +192,11 @@ actor BatchEventHub {
             var generations: Batch.Counts
             var costUsd: Double
         }
-        return Array(
-            try encoder.encode(
-                Envelope(
-                    timestamp: Date(),
-                    data: .init(
-                        batchId: batch.id, campaign: batch.campaign, state: batch.state.rawValue,
-                        creatives: batch.creatives, generations: batch.jobs, costUsd: batch.costUSD))))
+        return try WebhookEvent.event(
+            "batch.progress", at: Date(),
+            Progress(
+                batchId: batch.id, campaign: batch.campaign, state: batch.state.rawValue, creatives: batch.creatives,
+                generations: batch.jobs, costUsd: batch.costUSD))
     }
 
     /// One SSE message. The JSON payloads have no newlines (`data:` is one line).
