@@ -28,14 +28,16 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 swift build --build-tests
-# Three runs: the tests that time network peers and child processes (provider fakes, the dispatcher, the batch
-# commands) run on their own, so CPU-heavy imaging tests in parallel cannot starve their timeouts on 2 cores; the
-# server's tests (live servers with workers, `adgen serve` processes, schemathesis, a browser) after them, apart too.
-timed='(OpenAI|Replicate|Fal|ComfyUI|Automatic1111|HTTPEndpoint)ProviderTests|DispatcherTests|BatchCommandTests'
-timed+='|Webhook[A-Za-z]*Tests|DeliveryCommandTests|ProgressTests|BatchServiceTests|InvalidCampaignTests'
+# Four runs, so that CPU-heavy tests in parallel cannot starve the timeouts of others on 2 cores: the tests that time
+# network peers (provider fakes, webhook receivers) on their own; then those that run child processes and batches
+# (the dispatcher, the batch commands, the service); then the server's (live servers with workers, `adgen serve`
+# processes, schemathesis, a browser); the rest (imaging, planning, the store) first, in parallel.
+network='(OpenAI|Replicate|Fal|ComfyUI|Automatic1111|HTTPEndpoint)ProviderTests|Webhook[A-Za-z]*Tests'
+processes='DispatcherTests|BatchCommandTests|DeliveryCommandTests|ProgressTests|BatchServiceTests|InvalidCampaignTests'
 served='Server(Route|Batch|Events|Upload)Tests|Serve(Command|Conformance)Tests'
-swift test --skip-build --skip "$timed|$served"
-swift test --skip-build --filter "$timed"
+swift test --skip-build --skip "$network|$processes|$served"
+swift test --skip-build --filter "$network"
+swift test --skip-build --filter "$processes"
 swift test --skip-build --filter "$served"
 
 lint_dirs=(Sources Tests)
