@@ -91,10 +91,6 @@ struct RemoteSession {
                 Self.say(line.replacingOccurrences(of: "  files: ", with: "  gallery: \(client.base)"))
             }
         }
-        switch batch.state {
-        case .cancelled: throw Exit.cancelled
-        case .failed: throw Exit.someFailed
-        default: if batch.creatives.completed < batch.creatives.total { throw Exit.someFailed }
-        }
+        try BatchSession.exit(for: batch)
     }
 }

@@ -46,8 +46,7 @@ extension Adgen {
 
         func run() async throws {
             if let hashKey {
-                let digest = SHA256.hash(data: Array(hashKey.utf8)).map { String(format: "%02x", $0) }.joined()
-                print(digest)
+                print(Digest.sha256(Array(hashKey.utf8)))
                 return
             }
             let settings = try storeOptions.configuration()

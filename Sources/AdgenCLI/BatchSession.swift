@@ -107,12 +107,17 @@ struct BatchSession {
             say("adgen: paused: \(paused)")
             throw Exit.tryAgain
         }
+        try Self.exit(for: batch)
+        if let failure = outcome.exportFailures.first { throw Exit.code(for: failure) }
+    }
+
+    /// Throws the exit code of a batch as it ended: 4 cancelled; 3 failed, or some creatives not made.
+    static func exit(for batch: Batch) throws {
         switch batch.state {
         case .cancelled: throw Exit.cancelled
         case .failed: throw Exit.someFailed
         default: if batch.creatives.completed < batch.creatives.total { throw Exit.someFailed }
         }
-        if let failure = outcome.exportFailures.first { throw Exit.code(for: failure) }
     }
 
     /// The batch with its output folder absolute, as a person or a script reading the output needs it.
@@ -162,6 +167,6 @@ struct BatchSession {
 /// SHA-256 in hex.
 enum Digest {
     static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: bytes))
     }
 }

@@ -1,4 +1,5 @@
 import AdgenCore
+import AdgenServer
 import AdgenService
 import AsyncHTTPClient
 import Foundation
@@ -97,29 +98,10 @@ struct RemoteClient {
     }
 
     static func failure(status: Int, body: ByteBuffer) -> Failure {
-        struct Envelope: Decodable {
-            struct Detail: Decodable {
-                struct Position: Decodable {
-                    var file: String
-                    var line: Int
-                    var column: Int
-                    var message: String
-                    var hint: String?
-                }
-                var code: String
-                var message: String
-                var diagnostics: [Position]?
-            }
-            var error: Detail
-        }
-        guard let envelope = try? decoder.decode(Envelope.self, from: Data(buffer: body)) else {
+        guard let error = APIErrorBody.decode(Array(buffer: body)) else {
             return Failure(status: status, code: "http_\(status)", message: String(buffer: body), diagnostics: [])
         }
-        return Failure(
-            status: status, code: envelope.error.code, message: envelope.error.message,
-            diagnostics: (envelope.error.diagnostics ?? []).map {
-                Diagnostic(SourceLocation(file: $0.file, line: $0.line, column: $0.column), $0.message, hint: $0.hint)
-            })
+        return Failure(status: status, code: error.code, message: error.message, diagnostics: error.diagnostics)
     }
 
     /// Submits a loaded campaign: its snapshot (the campaign and every file it names, by relative paths) as a

@@ -33,13 +33,13 @@ extension BatchService {
         public var next: String?
     }
 
-    /// Up to `limit` creatives of batch `id` (owned by `tenant`) that `filter` keeps, by creative id, after `after`.
-    /// Filters the store cannot apply are applied here, reading at most `scanLimit` creatives a page; a page may then
-    /// come back short, with `next` set.
+    /// Up to `limit` creatives of `batch` that `filter` keeps, by creative id, after `after`. `batch` is one the caller
+    /// read for its tenant (`batch(_:tenant:)`). Filters the store cannot apply are applied here, reading at most
+    /// `scanLimit` creatives a page; a page may then come back short, with `next` set.
     public func creatives(
-        of id: String, tenant: String?, filter: CreativeFilter, after: String?, limit: Int, scanLimit: Int = 5000
+        of batch: Batch, filter: CreativeFilter, after: String?, limit: Int, scanLimit: Int = 5000
     ) async throws(ServiceError) -> CreativePage {
-        _ = try await batch(id, tenant: tenant)
+        let id = batch.id
         var kept = [CreativeRecord]()
         var cursor = after
         var scanned = 0
@@ -62,13 +62,10 @@ extension BatchService {
         return CreativePage(creatives: kept, next: cursor)
     }
 
-    /// Creative `creative` of batch `id`, owned by `tenant`; `noSuchBatch` for another tenant's.
-    public func creative(_ creative: String, of id: String, tenant: String?) async throws(ServiceError)
-        -> CreativeRecord?
-    {
-        _ = try await batch(id, tenant: tenant)
+    /// Creative `creative` of `batch`, one the caller read for its tenant (`batch(_:tenant:)`).
+    public func creative(_ creative: String, of batch: Batch) async throws(ServiceError) -> CreativeRecord? {
         do {
-            return try await store.creative(batch: id, id: creative)
+            return try await store.creative(batch: batch.id, id: creative)
         } catch {
             throw .wrapping(error)
         }

@@ -71,18 +71,7 @@ extension AdgenProcess {
             process.waitUntilExit()
             output.fileHandleForReading.readabilityHandler = nil
         }
-        let first = await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                for await line in lines.stream { return line }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: readyWithin)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return await group.next() ?? nil
-        }
+        let first = await firstLine(of: lines.stream, within: readyWithin)
         let background = Background(firstLine: first ?? "", errorPath: errorPath)
         guard first != nil else {
             await stop()
@@ -101,8 +90,26 @@ extension AdgenProcess {
     }
 }
 
+extension AdgenProcess {
+    /// The first line `lines` yields within `timeout`; nil when none comes (or the stream ends first).
+    static func firstLine(of lines: AsyncStream<String>, within timeout: Duration) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                for await line in lines { return line }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
+    }
+}
+
 /// Collects output until the first complete line.
-private final class LineReader: Sendable {
+final class LineReader: Sendable {
     private let state = Mutex<(buffer: [UInt8], done: Bool)>(([], false))
 
     /// The first line, once `data` completes it; nil before and after.

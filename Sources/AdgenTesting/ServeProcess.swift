@@ -32,36 +32,19 @@ public final class ServeProcess: Sendable {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardInput = FileHandle.nullDevice
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        let buffer = Mutex<[UInt8]>([])
+        let reader = LineReader()
         output.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
                 continuation.finish()
-                return
+            } else if let line = reader.append(data) {
+                continuation.yield(line)
             }
-            let line = buffer.withLock { buffer -> String? in
-                buffer += data
-                guard let end = buffer.firstIndex(of: 10) else { return nil }
-                defer { buffer.removeSubrange(...end) }
-                return String(decoding: buffer[..<end], as: UTF8.self)
-            }
-            if let line { continuation.yield(line) }
         }
         try process.run()
         self.process = Mutex(process)
-        let first = await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                for await line in lines { return line }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: readyWithin)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return await group.next() ?? nil
-        }
+        let first = await AdgenProcess.firstLine(of: lines, within: readyWithin)
         guard let first, let start = first.range(of: "http://"),
             let address = first[start.lowerBound...].split(separator: " ").first
         else {

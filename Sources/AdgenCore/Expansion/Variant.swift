@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// One creative concept: a prompt, its axis values and a seed. It is rendered at every size of the campaign;
 /// each rendition is a creative.
@@ -95,11 +96,16 @@ public struct AxisValue: Sendable, Hashable {
 }
 
 /// Lower-case hexadecimal.
-enum Hex {
+public enum Hex {
     private static let digits: StaticString = "0123456789abcdef"
 
+    /// Every byte of `bytes` as two hex digits.
+    public static func string(_ bytes: some ContiguousBytes) -> String {
+        bytes.withUnsafeBytes { prefix(of: $0, digits: 2 * $0.count) }
+    }
+
     /// The first `count` hex digits of `bytes` (`count` even, at most 2 × `bytes.count`).
-    static func prefix(of bytes: UnsafeRawBufferPointer, digits count: Int) -> String {
+    public static func prefix(of bytes: UnsafeRawBufferPointer, digits count: Int) -> String {
         String(unsafeUninitializedCapacity: count) { output in
             digits.withUTF8Buffer { table in
                 for index in 0..<(count / 2) {

@@ -99,7 +99,7 @@ struct APIHandler: APIProtocol {
             filter.axes[axis] = value
         }
         let page = try await service.creatives(
-            of: id, tenant: scope.tenant, filter: filter,
+            of: try await server.batch(id, tenant: scope.tenant), filter: filter,
             after: try Cursor.decode(input.query.cursor, as: String.self), limit: try Self.limit(input.query.limit))
         return .ok(
             .init(
@@ -112,7 +112,8 @@ struct APIHandler: APIProtocol {
     func getCreative(_ input: Operations.GetCreative.Input) async throws -> Operations.GetCreative.Output {
         let scope = try RequestScope.required
         guard let handle = CreativeHandle(input.path.creativeId),
-            let creative = try await service.creative(handle.creative, of: handle.batch, tenant: scope.tenant)
+            let creative = try await service.creative(
+                handle.creative, of: try await server.batch(handle.batch, tenant: scope.tenant))
         else { throw APIError.notFound("creative") }
         return .ok(.init(body: .json(represent.creative(creative, cost: try await service.cost(of: creative)))))
     }

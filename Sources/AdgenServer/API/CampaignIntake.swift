@@ -24,7 +24,7 @@ struct CampaignUpload: Sendable {
             hash.update(data: Array("\u{0}\(file.path)\u{0}\(file.bytes.count)\u{0}".utf8))
             hash.update(data: file.bytes)
         }
-        return APIKeys.hex(Array(hash.finalize()))
+        return Hex.string(hash.finalize())
     }
 
     /// The upload of a request body: YAML and JSON as the scope collected them (the client's own bytes, so

@@ -55,25 +55,9 @@ struct APIError: Error, Sendable, HTTPResponseConvertible {
         self.headers = headers
     }
 
-    struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-            var diagnostics: [Position]?
-        }
-        struct Position: Encodable {
-            var file: String
-            var line: Int
-            var column: Int
-            var message: String
-            var hint: String?
-        }
-        var error: Detail
-    }
-
-    /// The JSON body.
+    /// The JSON body, in the document's `Error` schema.
     var json: [UInt8] {
-        let body = Body(
+        let body = Components.Schemas._Error(
             error: .init(
                 code: code, message: message,
                 diagnostics: diagnostics.isEmpty
@@ -95,6 +79,22 @@ struct APIError: Error, Sendable, HTTPResponseConvertible {
         return fields
     }
     var httpBody: OpenAPIRuntime.HTTPBody? { HTTPBody(json) }
+}
+
+/// The API's error body read back, for clients (`adgen run --server`): the document's `Error` schema, the same type the
+/// server encodes.
+public enum APIErrorBody {
+    /// An error body as a client reads it (`adgen run --server`): its code, message and diagnostics; nil when `bytes`
+    /// is not one.
+    public static func decode(_ bytes: [UInt8]) -> (code: String, message: String, diagnostics: [Diagnostic])? {
+        guard let body = try? JSONDecoder().decode(Components.Schemas._Error.self, from: Data(bytes)) else {
+            return nil
+        }
+        let diagnostics = (body.error.diagnostics ?? []).map {
+            Diagnostic(SourceLocation(file: $0.file, line: $0.line, column: $0.column), $0.message, hint: $0.hint)
+        }
+        return (body.error.code, body.error.message, diagnostics)
+    }
 }
 
 /// Turns what a generated operation throws into the API's error shape: an `APIError` as it is; a request the

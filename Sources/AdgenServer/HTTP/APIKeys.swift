@@ -1,3 +1,4 @@
+import AdgenCore
 import Crypto
 import Foundation
 
@@ -17,7 +18,7 @@ struct APIKeys: Sendable {
         entries =
             keys.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { key in
                 let digest = Array(SHA256.hash(data: Array(key.utf8)))
-                return Entry(digest: digest, tenant: "t_" + Self.hex(digest).prefix(12))
+                return Entry(digest: digest, tenant: "t_" + Hex.string(digest).prefix(12))
             }
             + digests.compactMap { entry in
                 Self.bytes(hex: entry.sha256).map { Entry(digest: $0, tenant: entry.tenant) }
@@ -30,24 +31,16 @@ struct APIKeys: Sendable {
     func tenant(of key: String) -> String? {
         let digest = Array(SHA256.hash(data: Array(key.utf8)))
         var found: String?
-        for entry in entries {
-            var difference: UInt8 = 0
-            for (a, b) in zip(entry.digest, digest) { difference |= a ^ b }
-            if difference == 0 && entry.digest.count == digest.count { found = entry.tenant }
-        }
+        for entry in entries where Self.equalInConstantTime(entry.digest, digest) { found = entry.tenant }
         return found
     }
 
-    /// Lowercase hex (on every request's gallery link: no `String(format:)`, which costs a microsecond a byte).
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-            for (index, byte) in bytes.enumerated() {
-                buffer[2 * index] = digits[Int(byte >> 4)]
-                buffer[2 * index + 1] = digits[Int(byte & 0x0F)]
-            }
-            return bytes.count * 2
-        }
+    /// Whether `a` and `b` are the same bytes, in a time that depends on their length only.
+    static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
     }
 
     static func bytes(hex: String) -> [UInt8]? {
@@ -86,19 +79,14 @@ struct ViewTokens: Sendable {
         guard parts.count == 2, let expiry = Int(parts[0]), Double(expiry) > now.timeIntervalSince1970 else {
             return nil
         }
-        for tenant in tenants {
-            let expected = Array(signature(tenant: tenant, batch: batch, expiry: expiry).utf8)
-            let given = Array(parts[1].utf8)
-            guard expected.count == given.count else { continue }
-            var difference: UInt8 = 0
-            for (a, b) in zip(expected, given) { difference |= a ^ b }
-            if difference == 0 { return tenant }
+        let given = Array(parts[1].utf8)
+        return tenants.first { tenant in
+            APIKeys.equalInConstantTime(Array(signature(tenant: tenant, batch: batch, expiry: expiry).utf8), given)
         }
-        return nil
     }
 
     private func signature(tenant: String, batch: String, expiry: Int) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(tenant)\u{0}\(batch)\u{0}\(expiry)".utf8), using: key)
-        return APIKeys.hex(Array(mac)).prefix(32).description
+        return String(Hex.string(mac).prefix(32))
     }
 }

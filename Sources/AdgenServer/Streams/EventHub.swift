@@ -174,7 +174,7 @@ actor BatchEventHub {
             var bytes: Int
             var manifestSha256: String
         }
-        let digest = APIKeys.hex(Array(SHA256.hash(data: manifest)))
+        let digest = Hex.string(SHA256.hash(data: manifest))
         let payload = try WebhookEvent.event(
             WebhookEvent.Kind.exportReady.rawValue, at: Date(),
             Ready(

@@ -35,11 +35,11 @@ struct StreamRoutes<Context: RequestContext>: Sendable {
     // MARK: Images
 
     func image(_ request: Request, creative id: String) async throws -> Response {
-        guard let handle = CreativeHandle(id),
-            let creative = try await server.service.creative(handle.creative, of: handle.batch, tenant: try tenant),
+        guard let handle = CreativeHandle(id) else { throw APIError.notFound("image") }
+        let batch = try await server.batch(handle.batch, tenant: try tenant)
+        guard let creative = try await server.service.creative(handle.creative, of: batch),
             creative.state == .succeeded, creative.dropped == nil, let file = creative.file
         else { throw APIError.notFound("image") }
-        let batch = try await server.batch(handle.batch, tenant: try tenant)
         let path = "\(server.service.configuration.dataRoot.resolve(batch.outputDirectory))/\(file)"
         guard let data = FileManager.default.contents(atPath: path) else { throw APIError.notFound("image") }
         let etag = "\"\(creative.sha256 ?? "\(data.count)")\""
