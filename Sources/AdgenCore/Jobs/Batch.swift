@@ -235,7 +235,11 @@ public struct StoredVariant: Sendable, Codable, Equatable {
 
 extension GenerationRequest: Codable {
     enum CodingKeys: String, CodingKey {
-        case prompt, negativePrompt, seed, width, height, model, brandColors, parameters
+        case prompt, negativePrompt, seed, width, height, model, brandColors, parameters, references
+    }
+
+    enum ReferenceKeys: String, CodingKey {
+        case role, name, mediaType, sha256
     }
 
     public init(from decoder: any Decoder) throws {
@@ -249,6 +253,18 @@ extension GenerationRequest: Codable {
             model: try container.decode(String.self, forKey: .model),
             brandColors: try container.decodeIfPresent([String].self, forKey: .brandColors) ?? [],
             parameters: try container.decodeIfPresent([String: String].self, forKey: .parameters) ?? [:])
+        if container.contains(.references) {
+            var list = try container.nestedUnkeyedContainer(forKey: .references)
+            while !list.isAtEnd {
+                let reference = try list.nestedContainer(keyedBy: ReferenceKeys.self)
+                references.append(
+                    ReferenceImage(
+                        role: try reference.decode(ReferenceImage.Role.self, forKey: .role),
+                        name: try reference.decode(String.self, forKey: .name),
+                        mediaType: try reference.decode(String.self, forKey: .mediaType),
+                        sha256: try reference.decode(String.self, forKey: .sha256)))
+            }
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -261,10 +277,21 @@ extension GenerationRequest: Codable {
         try container.encode(model, forKey: .model)
         if !brandColors.isEmpty { try container.encode(brandColors, forKey: .brandColors) }
         if !parameters.isEmpty { try container.encode(parameters, forKey: .parameters) }
+        if !references.isEmpty {
+            // The bytes stay out: they are the campaign's files, attached again when the request is sent.
+            var list = container.nestedUnkeyedContainer(forKey: .references)
+            for image in references {
+                var reference = list.nestedContainer(keyedBy: ReferenceKeys.self)
+                try reference.encode(image.role, forKey: .role)
+                try reference.encode(image.name, forKey: .name)
+                try reference.encode(image.mediaType, forKey: .mediaType)
+                try reference.encode(image.sha256, forKey: .sha256)
+            }
+        }
     }
 
     /// What makes the image: SHA-256 over the provider, model, prompt, negative prompt, seed, size, brand colours
-    /// and parameters (sorted), as 64 hex digits. Two requests with the same key give the same image, so a
+    /// parameters (sorted) and reference images (by role and digest), as 64 hex digits. Two requests with the same key give the same image, so a
     /// generation made once is never paid for again.
     public func cacheKey(provider: String) -> String {
         var encoding = Array("adgen-generation-1".utf8)
@@ -279,6 +306,10 @@ extension GenerationRequest: Codable {
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
             Variant.appendField(UInt8(ascii: "k"), name.utf8, to: &encoding)
             Variant.appendField(UInt8(ascii: "v"), value.utf8, to: &encoding)
+        }
+        for image in references {
+            Variant.appendField(UInt8(ascii: "r"), image.role.rawValue.utf8, to: &encoding)
+            Variant.appendField(UInt8(ascii: "d"), image.sha256.utf8, to: &encoding)
         }
         return SHA256.hash(data: encoding).withUnsafeBytes { Hex.prefix(of: $0, digits: 64) }
     }
