@@ -7,6 +7,9 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
     /// The file extension.
     public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
 
+    /// The media type (`image/jpeg`, `image/png`, …).
+    public var mediaType: String { "image/\(rawValue)" }
+
     /// The format of encoded bytes, from their signature; nil for other formats.
     public static func detect(_ bytes: [UInt8]) -> ImageFormat? {
         func starts(_ signature: [UInt8], at offset: Int = 0) -> Bool {

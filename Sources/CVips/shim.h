@@ -481,4 +481,11 @@ static inline void adgen_draw_rgba(VipsImage *canvas, const unsigned char *overl
     }
 }
 
+/// A new 8-bit image holding a copy of `length` bytes of interleaved pixels.
+static inline VipsImage *adgen_from_pixels(const void *data, size_t length, int width, int height, int bands) {
+    VipsImage *image = vips_image_new_from_memory_copy(data, length, width, height, bands, VIPS_FORMAT_UCHAR);
+    if (image) image->Type = bands >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W;
+    return image;
+}
+
 #endif

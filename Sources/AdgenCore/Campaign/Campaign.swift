@@ -6,6 +6,8 @@ public struct Campaign: Sendable {
     public var file: String
     /// The brand: name, colours, font, logo.
     public var brand: Brand
+    /// The advertiser's product image and how it gets into every creative, when the campaign has one.
+    public var product: Product? = nil
     /// Free-form brief fields, referenced in templates as `{{brief.KEY}}`, in file order.
     public var brief: [BriefField]
     /// The axes, in file order; every combination of their values is a variant (before rules and sampling).
@@ -47,6 +49,9 @@ public struct Brand: Sendable, Hashable {
     public var font: String?
     /// The logo file, resolved against the campaign file's folder.
     public var logo: String?
+    /// The logo file's SHA-256 (64 hex digits) and media type, for reference requests that send it.
+    public var logoSHA256: String? = nil
+    public var logoMediaType: String? = nil
 }
 
 /// One field of the brief (`product`, `offer`, …).

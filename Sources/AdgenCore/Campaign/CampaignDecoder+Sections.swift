@@ -40,6 +40,8 @@ extension CampaignDecoder {
                             let bytes = try CampaignLoader.read(resolved, maxBytes: 20 << 20, location: nil)
                             _ = try Image.decode(bytes)
                             brand.logo = resolved
+                            brand.logoSHA256 = Product.digest(bytes)
+                            brand.logoMediaType = ImageFormat.detect(bytes)?.mediaType
                         } catch let error as ImagingError {
                             self.error(
                                 value, "the logo \(path) cannot be used: \(error.message)",

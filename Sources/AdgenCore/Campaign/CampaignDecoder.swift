@@ -19,7 +19,7 @@ struct CampaignDecoder: YAMLDecoding {
     }
 
     static let topLevelKeys = [
-        "campaign", "description", "brand", "brief", "axes", "prompt", "prompt_file", "negative_prompt", "wildcards",
+        "campaign", "description", "brand", "product", "brief", "axes", "prompt", "prompt_file", "negative_prompt", "wildcards",
         "exclude", "only", "sample", "max_variants", "sizes", "generation", "pipeline", "scoring", "export",
     ]
 
@@ -144,12 +144,15 @@ struct CampaignDecoder: YAMLDecoding {
         }
         let generation = values["generation"].map { decodeGeneration($0.value) } ?? GenerationSettings()
         let pipeline = values["pipeline"].map { decodePipeline($0.value, generation: generation) } ?? []
+        let product = values["product"].flatMap {
+            decodeProduct($0.value, generation: generation, pipeline: pipeline, brand: brand)
+        }
         let scoring = values["scoring"].map { decodeScoring($0.value) } ?? ScoringSettings()
         let export = values["export"].map { decodeExport($0.value) } ?? []
 
         guard diagnostics.isEmpty, let prompt else { return nil }
         let campaign = Campaign(
-            name: name, file: source.file, brand: brand, brief: brief, axes: axes, prompt: prompt,
+            name: name, file: source.file, brand: brand, product: product, brief: brief, axes: axes, prompt: prompt,
             negativePrompt: negativePrompt, exclude: exclude, only: only, sample: sample, maxVariants: maxVariants,
             sizes: sizes, generation: generation, pipeline: pipeline, scoring: scoring, export: export)
         checkSize(

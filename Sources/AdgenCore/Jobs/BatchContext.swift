@@ -71,10 +71,7 @@ public struct PlannedCreatives: Sequence, Sendable {
                 let campaign = context.campaign
                 let stored = StoredVariant(variant)
                 for (size, shape) in zip(campaign.sizes, context.shapes).reversed() {
-                    let request = GenerationRequest(
-                        prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed,
-                        width: shape.width, height: shape.height, model: campaign.generation.model,
-                        brandColors: campaign.brand.colors, parameters: campaign.generation.parameters)
+                    let request = campaign.request(for: variant, width: shape.width, height: shape.height)
                     pending.append(
                         PlannedCreative(
                             jobKey: request.cacheKey(provider: campaign.generation.provider), request: request,

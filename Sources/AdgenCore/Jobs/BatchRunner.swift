@@ -59,9 +59,12 @@ public struct BatchRunner: Sendable {
         let campaign = context.campaign
         var factory = providers
         factory.directory = context.directory
-        let provider = try factory.provider(for: campaign)
+        let provider = ReferencingProvider(
+            try factory.provider(for: campaign), files: try ReferenceFiles(campaign: campaign))
+        let removers = try factory.backgroundRemovers(for: campaign)
         let pipeline = try Pipeline(
-            campaign: campaign, backgroundRemovers: try factory.backgroundRemovers(for: campaign))
+            campaign: campaign, backgroundRemovers: removers,
+            product: try await ProductCutout.make(for: campaign, removers: removers))
         var dispatch = Dispatcher<ContinuousClock>.Configuration()
         dispatch.concurrency = campaign.generation.concurrency
         dispatch.maxCostUSD = campaign.generation.maxCostUSD

@@ -10,6 +10,8 @@ public struct CreativeDraft: Sendable {
     public var image: Image
     /// Where the layout put text and logo, in the final canvas' pixels (for scoring).
     public var boxes: [LayoutBox] = []
+    /// The picture's subject, once the layout placed or found it.
+    public var subject: CreativeSubject?
     /// Events worth a tag (`text-shrunk`, `text-truncated`, `quality-lowered` …).
     public var events: [String] = []
     /// The encoded file, once the encode step ran.

@@ -1,8 +1,8 @@
 import AdgenImaging
 import Foundation
 
-/// A layout's working state for one creative: where things go, and what was placed where. It draws into a
-/// `Drawing` of the picture: every element is blended straight into the picture's pixels.
+/// A layout's working state for one creative: it plans where things go around the picture's subject, then draws
+/// the plan into a `Drawing` of the picture: every element is blended straight into the picture's pixels.
 struct LayoutCanvas {
     let width: Int
     let height: Int
@@ -10,16 +10,14 @@ struct LayoutCanvas {
     let font: String
     let palette: Palette
     let logo: Image?
+    /// The product cutout, in composite mode.
+    let product: ProductCutout?
     /// Fitted text, shared by the creatives of one pipeline; nil sets every text afresh.
     let cache: LayoutStep.Cache?
-    /// Every box drawn, for scoring.
-    var boxes: [LayoutBox] = []
-    /// Text-fit events (`text-shrunk`, `text-truncated`).
-    var events: [String] = []
 
     init(
         width: Int, height: Int, safeZone: SafeZone, font: String, palette: Palette, logo: Image?,
-        cache: LayoutStep.Cache? = nil
+        product: ProductCutout? = nil, cache: LayoutStep.Cache? = nil
     ) {
         self.width = width
         self.height = height
@@ -27,6 +25,7 @@ struct LayoutCanvas {
         self.font = font
         self.palette = palette
         self.logo = logo
+        self.product = product
         self.cache = cache
     }
 
@@ -58,19 +57,11 @@ struct LayoutCanvas {
         }
     }
 
-    /// A rectangle in canvas pixels.
-    struct Rect {
-        var x: Int
-        var y: Int
-        var width: Int
-        var height: Int
-    }
-
     // MARK: Geometry
 
     /// The safe area: the canvas less the safe zone (or the bars on its edges, where they are thicker), and the
     /// margin.
-    func safeArea(for arrangement: LayoutTemplate.Arrangement) -> Rect {
+    func safeArea(for arrangement: LayoutTemplate.Arrangement) -> PixelBox {
         // Bars sit on the canvas edge; where they reach past the safe zone, the safe area gives way.
         var barsTop = 0
         var barsBottom = 0
@@ -80,7 +71,7 @@ struct LayoutCanvas {
         let top = max(safeZone.top, barsTop)
         let bottom = height - max(safeZone.bottom, barsBottom)
         let margin = max(3, Int((Double(min(width, height)) * arrangement.margin).rounded()))
-        return Rect(
+        return PixelBox(
             x: safeZone.left + margin, y: top + margin,
             width: max(1, width - safeZone.left - safeZone.right - 2 * margin),
             height: max(1, bottom - top - 2 * margin))
@@ -91,16 +82,16 @@ struct LayoutCanvas {
     }
 
     /// A template box in canvas pixels.
-    func place(_ box: LayoutTemplate.Box, in area: Rect) -> Rect {
+    func place(_ box: LayoutTemplate.Box, in area: PixelBox) -> PixelBox {
         let x = area.x + Int((box.x * Double(area.width)).rounded())
         let y = area.y + Int((box.y * Double(area.height)).rounded())
         let right = area.x + Int(((box.x + box.width) * Double(area.width)).rounded())
         let bottom = area.y + Int(((box.y + box.height) * Double(area.height)).rounded())
-        return Rect(x: x, y: y, width: max(1, right - x), height: max(1, bottom - y))
+        return PixelBox(x: x, y: y, width: max(1, right - x), height: max(1, bottom - y))
     }
 
     /// Where content of `width` × `height` goes in `box` under the element's alignment.
-    static func align(width: Int, height: Int, in box: Rect, _ element: LayoutTemplate.Element) -> (x: Int, y: Int) {
+    static func align(width: Int, height: Int, in box: PixelBox, _ element: LayoutTemplate.Element) -> (x: Int, y: Int) {
         let x =
             switch element.align {
             case .left: box.x
@@ -116,19 +107,106 @@ struct LayoutCanvas {
         return (x, y)
     }
 
-    // MARK: Drawing
+    // MARK: Planning
 
-    mutating func draw(_ arrangement: LayoutTemplate.Arrangement, copy: LayoutStep.Copy, on drawing: inout Drawing)
-        throws
-    {
+    /// What a layout puts where, decided before anything is drawn, so it can be checked against the subject and
+    /// another tried.
+    struct Plan {
+        /// One thing to draw, in order.
+        enum Item {
+            case shade(RGBA)
+            case rows(RGBA, top: Int, coverage: [UInt8])
+            case rectangle(RGBA, PixelBox)
+            case product(PixelBox, shadow: Bool)
+            case text(TextFit.Setting, x: Int, y: Int, colour: RGBA)
+            case image(Image, x: Int, y: Int)
+            case button(fill: RGBA, ink: RGBA, label: Image, box: PixelBox, radius: Double)
+        }
+
+        /// The arrangement's name.
+        var arrangement: String
+        var items: [Item] = []
+        /// Every box, for scoring and the manifest.
+        var boxes: [LayoutBox] = []
+        /// Text-fit events.
+        var events: [String] = []
+        /// The picture's subject: where the product was set, or where the picture's subject was found.
+        var subject: PixelBox?
+        /// The share of the subject that copy, buttons and logos cover.
+        var covered = 0.0
+
+        mutating func note(_ event: String) {
+            if !events.contains(event) { events.append(event) }
+        }
+    }
+
+    /// The roles whose boxes must keep clear of the subject.
+    static let copyRoles: Set<String> = ["headline", "offer", "brand", "cta", "logo"]
+
+    /// The share of the subject under copy beyond which the creative is tagged `subject-covered` (the scorer's
+    /// `subject_clear` threshold).
+    static let subjectTolerance = 0.02
+
+    /// Plans the layout of `candidates` (the template's arrangements for this shape, in order) around the subject:
+    /// the product set into its slot (composite mode) or `detected` (found in the picture). It takes the first
+    /// arrangement that keeps every copy box off the subject; failing that, with the product made smaller in its
+    /// slot; failing that, with the copy's boxes cut back to the side of the subject they have most room on (the
+    /// text shrinks to its floor to fit); and only then the least-covered plan, tagged `subject-covered`.
+    mutating func layout(
+        _ candidates: [LayoutTemplate.Arrangement], copy: LayoutStep.Copy, detected: PixelBox?
+    ) throws -> Plan {
+        guard product != nil || detected != nil else {
+            return try plan(candidates[0], copy: copy, detected: nil)
+        }
+        var best: Plan?
+        func keep(_ plan: Plan) -> Bool {
+            if best == nil || plan.covered < best!.covered - 1e-9 { best = plan }
+            return plan.covered == 0
+        }
+        for arrangement in candidates where keep(try plan(arrangement, copy: copy, detected: detected)) {
+            return best!
+        }
+        if product != nil {
+            for scale in [0.85, 0.7] {
+                for arrangement in candidates
+                where keep(try plan(arrangement, copy: copy, detected: detected, productScale: scale)) {
+                    return best!
+                }
+            }
+        }
+        for arrangement in candidates
+        where keep(try plan(arrangement, copy: copy, detected: detected, givingWay: true)) {
+            return best!
+        }
+        var chosen = best!
+        if chosen.covered > Self.subjectTolerance { chosen.note("subject-covered") }
+        return chosen
+    }
+
+    /// One arrangement planned: the product placed first (it decides where the copy may not go), then every
+    /// element in order. With `givingWay`, each copy box is cut back to stay clear of the subject.
+    func plan(
+        _ arrangement: LayoutTemplate.Arrangement, copy: LayoutStep.Copy, detected: PixelBox?,
+        productScale: Double = 1, givingWay: Bool = false
+    ) throws -> Plan {
         let area = safeArea(for: arrangement)
+        var plan = Plan(arrangement: arrangement.name)
+        plan.subject = product.map { placeProduct($0, arrangement, area: area, scale: productScale) } ?? detected
+        let avoid = givingWay ? plan.subject : nil
+        func box(_ element: LayoutTemplate.Element) -> PixelBox {
+            let placed = place(element.box, in: area)
+            guard let avoid else { return placed }
+            return Self.clear(of: avoid, placed)
+        }
         var barOffset = (top: 0, bottom: height)
         for element in arrangement.elements {
             switch element.kind {
             case .shade:
-                shade(element, on: &drawing)
+                var color = palette.resolve(element.color ?? .dark)
+                color.alpha = UInt8((element.opacity * 255).rounded())
+                plan.items.append(.shade(color))
             case .scrim:
-                scrim(element, area: area, on: &drawing)
+                if let rows = scrim(element, area: area) { plan.items.append(rows) }
             case .bar:
                 let thickness = barThickness(element)
                 let y: Int
@@ -139,45 +217,149 @@ struct LayoutCanvas {
                     barOffset.bottom -= thickness
                     y = barOffset.bottom
                 }
-                bar(element, y: y, thickness: thickness, on: &drawing)
+                var color = palette.resolve(element.color ?? .accent)
+                color.alpha = UInt8((element.opacity * 255).rounded())
+                plan.items.append(.rectangle(color, PixelBox(x: 0, y: y, width: width, height: thickness)))
+                plan.boxes.append(LayoutBox(role: "bar", x: 0, y: y, width: width, height: thickness, color: color.hex))
+            case .product:
+                // Placed once, before the loop; drawn here, in its turn among the elements (over scrims and
+                // shades, under the copy). Only the first product element of an arrangement is used.
+                if let subject = plan.subject, product != nil,
+                    !plan.items.contains(where: { if case .product = $0 { true } else { false } })
+                {
+                    plan.items.append(.product(subject, shadow: element.shadow))
+                }
             case .headline, .offer, .brand:
                 guard let text = copy.text(for: element.kind) else { continue }
-                var box = place(element.box, in: area)
-                if element.flow, let previous = boxes.last(where: { Self.textRoles.contains($0.role) }) {
+                var box = box(element)
+                if element.flow, let previous = plan.boxes.last(where: { Self.textRoles.contains($0.role) }) {
                     let gap = max(2, Int(Double(area.height) * 0.02))
                     box.y = min(box.y, max(previous.y + previous.height + gap, area.y))
                 }
-                try setText(text, role: element.kind.rawValue, element, in: box, on: &drawing)
+                try setText(text, role: element.kind.rawValue, element, in: box, plan: &plan)
             case .logo:
-                let box = place(element.box, in: area)
+                let box = box(element)
                 if let logo {
-                    try drawLogo(logo, element, in: box, on: &drawing)
+                    try placeLogo(logo, element, in: box, plan: &plan)
                 } else if element.fallbackToName, let name = copy.brand {
-                    try setText(name, role: "brand", element, in: box, mayTruncate: false, on: &drawing)
+                    try setText(name, role: "brand", element, in: box, mayTruncate: false, plan: &plan)
                 }
             case .cta:
                 guard let label = copy.cta else { continue }
-                try button(label, element, in: place(element.box, in: area), on: &drawing)
+                try button(label, element, in: box(element), plan: &plan)
             }
         }
+        if let subject = plan.subject {
+            if product != nil, !plan.items.contains(where: { if case .product = $0 { true } else { false } }) {
+                // A template without a product element: the product goes over the decoration, under the copy.
+                let firstCopy = plan.items.firstIndex { item in
+                    switch item {
+                    case .text, .image, .button: true
+                    default: false
+                    }
+                }
+                plan.items.insert(.product(subject, shadow: true), at: firstCopy ?? plan.items.count)
+            }
+            plan.covered = Self.coveredShare(of: subject, by: plan.boxes)
+        }
+        return plan
     }
 
-    /// An even wash over the canvas.
-    func shade(_ element: LayoutTemplate.Element, on drawing: inout Drawing) {
-        var color = palette.resolve(element.color ?? .dark)
-        color.alpha = UInt8((element.opacity * 255).rounded())
-        drawing.fill(color, x: 0, y: 0, width: width, height: height)
+    /// The share of `subject` under any copy box (a logo with its clear space), each pixel counted once.
+    static func coveredShare(of subject: PixelBox, by boxes: [LayoutBox]) -> Double {
+        let parts = boxes.filter { copyRoles.contains($0.role) }.compactMap { box -> PixelBox? in
+            let clear = box.role == "logo" ? logoClearSpace(height: box.height) : 0
+            return PixelBox(
+                x: box.x - clear, y: box.y - clear, width: box.width + 2 * clear, height: box.height + 2 * clear
+            ).intersection(subject)
+        }
+        guard subject.area > 0, !parts.isEmpty else { return 0 }
+        return Double(PixelBox.unionArea(parts)) / Double(subject.area)
     }
 
-    /// A gradient from a canvas edge, strongest at the edge: it holds most of its strength over 70% of its
-    /// reach, then fades out quickly, so the text on it reads and the picture beyond it stays untouched. Its reach
-    /// is measured into the safe area, so the same template covers the same copy on a story (with its 250 px top
-    /// zone) and on a square. Each row is blended with one strength across the canvas.
-    func scrim(_ element: LayoutTemplate.Element, area: Rect, on drawing: inout Drawing) {
+    /// The clear space kept around a logo of `height` pixels: a tenth of its height, at least 2 pixels.
+    static func logoClearSpace(height: Int) -> Int { max(2, height / 10) }
+
+    /// `box` cut back to the largest of its parts beside `subject` (left, right, above or below it); the box as it
+    /// is when it does not meet the subject, or when nothing of it is left beside it.
+    static func clear(of subject: PixelBox, _ box: PixelBox) -> PixelBox {
+        guard box.intersection(subject) != nil else { return box }
+        let parts = [
+            PixelBox(x: box.x, y: box.y, width: subject.x - box.x, height: box.height),
+            PixelBox(
+                x: subject.x + subject.width, y: box.y, width: box.x + box.width - (subject.x + subject.width),
+                height: box.height),
+            PixelBox(x: box.x, y: box.y, width: box.width, height: subject.y - box.y),
+            PixelBox(
+                x: box.x, y: subject.y + subject.height, width: box.width,
+                height: box.y + box.height - (subject.y + subject.height)),
+        ].filter { $0.width >= 8 && $0.height >= 8 }
+        return parts.max { $0.width * $0.height < $1.width * $1.height } ?? box
+    }
+
+    /// Where the product goes: fitted into the arrangement's product box (or, when it has none, the largest part of
+    /// the safe area no copy box of the template reaches), scaled by `scale`, and aligned in it.
+    func placeProduct(
+        _ product: ProductCutout, _ arrangement: LayoutTemplate.Arrangement, area: PixelBox, scale: Double
+    ) -> PixelBox {
+        let element =
+            arrangement.elements.first { $0.kind == .product }
+            ?? LayoutTemplate.Element(kind: .product, align: .centre, valign: .bottom)
+        let slot =
+            arrangement.elements.contains { $0.kind == .product }
+            ? place(element.box, in: area)
+            : freeSlot(in: area, avoiding: arrangement.elements.filter { Self.copyKinds.contains($0.kind) }.map {
+                place($0.box, in: area)
+            })
+        let fit =
+            min(Double(slot.width) / Double(product.width), Double(slot.height) / Double(product.height))
+            * element.scale * scale
+        let fitted = (
+            width: max(1, Int((Double(product.width) * fit).rounded())),
+            height: max(1, Int((Double(product.height) * fit).rounded()))
+        )
+        let (x, y) = Self.align(width: fitted.width, height: fitted.height, in: slot, element)
+        return PixelBox(x: x, y: y, width: fitted.width, height: fitted.height)
+    }
+
+    /// The element kinds that hold copy.
+    static let copyKinds: Set<LayoutTemplate.Kind> = [.headline, .offer, .brand, .cta, .logo]
+
+    /// The largest rectangle of `area` that none of `taken` reaches, among those whose edges are the area's and
+    /// the boxes' edges.
+    func freeSlot(in area: PixelBox, avoiding taken: [PixelBox]) -> PixelBox {
+        let xs = Set([area.x, area.x + area.width] + taken.flatMap { [$0.x, $0.x + $0.width] })
+            .filter { $0 >= area.x && $0 <= area.x + area.width }.sorted()
+        let ys = Set([area.y, area.y + area.height] + taken.flatMap { [$0.y, $0.y + $0.height] })
+            .filter { $0 >= area.y && $0 <= area.y + area.height }.sorted()
+        var best = area
+        var bestArea = -1
+        for (i, left) in xs.enumerated() {
+            for right in xs[(i + 1)...] {
+                for (j, top) in ys.enumerated() {
+                    for bottom in ys[(j + 1)...] {
+                        let candidate = PixelBox(x: left, y: top, width: right - left, height: bottom - top)
+                        guard candidate.area > bestArea,
+                            !taken.contains(where: { $0.intersection(candidate) != nil })
+                        else { continue }
+                        best = candidate
+                        bestArea = candidate.area
+                    }
+                }
+            }
+        }
+        return best
+    }
+
+    /// A scrim's rows: a gradient from a canvas edge, strongest at the edge. It holds most of its strength over 70%
+    /// of its reach, then fades out quickly, so the text on it reads and the picture beyond it stays untouched. Its
+    /// reach is measured into the safe area, so the same template covers the same copy on a story (with its 250 px
+    /// top zone) and on a square. Each row is blended with one strength across the canvas.
+    func scrim(_ element: LayoutTemplate.Element, area: PixelBox) -> Plan.Item? {
         let into = Int((Double(area.height) * element.extent).rounded())
         let reach = min(height, element.edge == .top ? area.y + into : height - (area.y + area.height - into))
-        guard reach > 0, element.opacity > 0 else { return }
-        drawing.fillRows(
+        guard reach > 0, element.opacity > 0 else { return nil }
+        return .rows(
             palette.resolve(element.color ?? .dark), top: element.edge == .top ? 0 : height - reach,
             coverage: Self.scrimCoverage(rows: reach, opacity: element.opacity, fromTop: element.edge == .top))
     }
@@ -198,23 +380,17 @@ struct LayoutCanvas {
         }
     }
 
-    /// A full-width bar in a brand colour.
-    mutating func bar(_ element: LayoutTemplate.Element, y: Int, thickness: Int, on drawing: inout Drawing) {
-        var color = palette.resolve(element.color ?? .accent)
-        color.alpha = UInt8((element.opacity * 255).rounded())
-        drawing.fill(color, x: 0, y: y, width: width, height: thickness)
-        boxes.append(LayoutBox(role: "bar", x: 0, y: y, width: width, height: thickness, color: color.hex))
-    }
-
-    /// The logo, scaled to fit the box with its proportions kept.
-    mutating func drawLogo(_ logo: Image, _ element: LayoutTemplate.Element, in box: Rect, on drawing: inout Drawing)
-        throws
-    {
-        let scale = min(Double(box.width) / Double(logo.width), Double(box.height) / Double(logo.height))
+    /// The logo, scaled to fit the box less its clear space, its proportions kept.
+    func placeLogo(_ logo: Image, _ element: LayoutTemplate.Element, in box: PixelBox, plan: inout Plan) throws {
+        let clear = Self.logoClearSpace(height: box.height)
+        let inner = PixelBox(
+            x: box.x + clear, y: box.y + clear, width: max(1, box.width - 2 * clear),
+            height: max(1, box.height - 2 * clear))
+        let scale = min(Double(inner.width) / Double(logo.width), Double(inner.height) / Double(logo.height))
         let fitted = try logo.resized(scale: scale)
-        let (x, y) = Self.align(width: fitted.width, height: fitted.height, in: box, element)
-        try drawing.draw(fitted, x: x, y: y)
-        boxes.append(LayoutBox(role: "logo", x: x, y: y, width: fitted.width, height: fitted.height, color: nil))
+        let (x, y) = Self.align(width: fitted.width, height: fitted.height, in: inner, element)
+        plan.items.append(.image(fitted, x: x, y: y))
+        plan.boxes.append(LayoutBox(role: "logo", x: x, y: y, width: fitted.width, height: fitted.height, color: nil))
     }
 
     /// The roles of text boxes.
@@ -222,27 +398,20 @@ struct LayoutCanvas {
 
     /// Text fitted to its box and aligned in it; when it cannot fit without truncation and `mayTruncate` is
     /// false, it is left out.
-    mutating func setText(
-        _ text: String, role: String, _ element: LayoutTemplate.Element, in box: Rect, mayTruncate: Bool = true,
-        on drawing: inout Drawing
+    func setText(
+        _ text: String, role: String, _ element: LayoutTemplate.Element, in box: PixelBox, mayTruncate: Bool = true,
+        plan: inout Plan
     ) throws {
         let colour = palette.resolve(element.color ?? .white)
         let request = TextFit(
             text: text, font: font, width: box.width, height: box.height, lines: element.lines,
             minScale: element.minScale, alignment: element.align, mayTruncate: mayTruncate, shadow: element.shadow)
         let setting = try cache?.text(request) ?? request.set()
-        for event in setting.events { note(event) }
+        for event in setting.events { plan.note(event) }
         guard let mask = setting.mask else { return }
         let (x, y) = Self.align(width: mask.width, height: mask.height, in: box, element)
-        if let shadow = setting.shadow {
-            // A soft shadow in the opposite tone lifts the text off busy parts of the picture.
-            var shade = colour.luminance > 0.4 ? palette.dark : Palette.white
-            shade.alpha = 150
-            let spread = TextFit.shadowSpread(size: setting.size)
-            try drawing.fill(shade, mask: shadow, x: x - 2 * spread, y: y - 2 * spread + spread / 3)
-        }
-        try drawing.fill(colour, mask: mask, x: x, y: y)
-        boxes.append(
+        plan.items.append(.text(setting, x: x, y: y, colour: colour))
+        plan.boxes.append(
             LayoutBox(
                 role: role, x: x, y: y, width: mask.width, height: mask.height, color: colour.hex,
                 textSize: setting.size))
@@ -250,9 +419,7 @@ struct LayoutCanvas {
 
     /// A rounded button in the fill colour, sized to its label unless it is full width, with the label centred
     /// in white or the dark colour, whichever contrasts more with the fill.
-    mutating func button(_ label: String, _ element: LayoutTemplate.Element, in box: Rect, on drawing: inout Drawing)
-        throws
-    {
+    func button(_ label: String, _ element: LayoutTemplate.Element, in box: PixelBox, plan: inout Plan) throws {
         let buttonHeight = min(box.height, max(30, min(width, height) / 10, box.width / 5))
         let padding = max(6, buttonHeight * 35 / 100)
         let fill = palette.resolve(element.fill ?? .accent)
@@ -263,23 +430,58 @@ struct LayoutCanvas {
             text: label, font: font, width: max(1, box.width - 2 * padding), height: buttonHeight * 52 / 100,
             lines: 1, minScale: element.minScale, alignment: .centre, mayTruncate: true, shadow: false)
         let setting = try cache?.text(request) ?? request.set()
-        for event in setting.events { note(event) }
+        for event in setting.events { plan.note(event) }
         guard let text = setting.mask else { return }
         let buttonWidth =
             element.fullWidth ? box.width : min(box.width, max(buttonHeight * 5 / 2, text.width + 2 * padding))
-        let radius = Double(buttonHeight) * element.radius
         let (x, y) = Self.align(width: buttonWidth, height: buttonHeight, in: box, element)
-        drawing.fill(fill, x: x, y: y, width: buttonWidth, height: buttonHeight, cornerRadius: radius)
-        try drawing.fill(
-            ink, mask: text, x: x + (buttonWidth - text.width) / 2, y: y + (buttonHeight - text.height) / 2)
-        boxes.append(
+        plan.items.append(
+            .button(
+                fill: fill, ink: ink, label: text, box: PixelBox(x: x, y: y, width: buttonWidth, height: buttonHeight),
+                radius: Double(buttonHeight) * element.radius))
+        plan.boxes.append(
             LayoutBox(
                 role: "cta", x: x, y: y, width: buttonWidth, height: buttonHeight, color: ink.hex,
                 textSize: setting.size))
     }
 
-    mutating func note(_ event: String) {
-        if !events.contains(event) { events.append(event) }
+    // MARK: Drawing
+
+    /// Draws a plan into `drawing`, a copy of `picture`; returns the product as it was set (for the fidelity
+    /// check), when the plan has one.
+    func render(_ plan: Plan, picture: Image, on drawing: inout Drawing) throws -> SetProduct? {
+        var set: SetProduct?
+        for item in plan.items {
+            switch item {
+            case .shade(let color):
+                drawing.fill(color, x: 0, y: 0, width: width, height: height)
+            case .rows(let color, let top, let coverage):
+                drawing.fillRows(color, top: top, coverage: coverage)
+            case .rectangle(let color, let box):
+                drawing.fill(color, x: box.x, y: box.y, width: box.width, height: box.height)
+            case .product(let box, let shadow):
+                guard let product else { continue }
+                set = try product.set(into: &drawing, at: box, picture: picture, shadow: shadow)
+            case .text(let setting, let x, let y, let colour):
+                guard let mask = setting.mask else { continue }
+                if let shadow = setting.shadow {
+                    // A soft shadow in the opposite tone lifts the text off busy parts of the picture.
+                    var shade = colour.luminance > 0.4 ? palette.dark : Palette.white
+                    shade.alpha = 150
+                    let spread = TextFit.shadowSpread(size: setting.size)
+                    try drawing.fill(shade, mask: shadow, x: x - 2 * spread, y: y - 2 * spread + spread / 3)
+                }
+                try drawing.fill(colour, mask: mask, x: x, y: y)
+            case .image(let image, let x, let y):
+                try drawing.draw(image, x: x, y: y)
+            case .button(let fill, let ink, let label, let box, let radius):
+                drawing.fill(fill, x: box.x, y: box.y, width: box.width, height: box.height, cornerRadius: radius)
+                try drawing.fill(
+                    ink, mask: label, x: box.x + (box.width - label.width) / 2,
+                    y: box.y + (box.height - label.height) / 2)
+            }
+        }
+        return set
     }
 }
 

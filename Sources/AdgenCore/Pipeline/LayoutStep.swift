@@ -7,6 +7,11 @@ import Synchronization
 /// down to a floor size, then is cut with an ellipsis, and the creative is tagged `text-shrunk` or
 /// `text-truncated`.
 ///
+/// With a product in `composite` mode, the step sets the product's cutout into the template's product box first;
+/// in `reference` mode it finds the product the model drew by attention analysis. Either way, the copy is placed
+/// so that none of it covers the product (`LayoutCanvas.layout`), and a creative where that cannot be done is
+/// tagged `subject-covered`.
+///
 /// The copy comes from the variant's axes, else the brief: `headline`, `offer` (or `subheadline`), `cta`.
 public struct LayoutStep: PipelineStep {
     public let name = "layout"
@@ -14,6 +19,10 @@ public struct LayoutStep: PipelineStep {
     public var template: LayoutTemplate
     /// The brand's logo, decoded once.
     let logo: Image?
+    /// The product cutout (composite mode), decoded and trimmed once.
+    let product: ProductCutout?
+    /// Whether the picture's subject is found by attention analysis (reference mode).
+    let findsSubject: Bool
     /// How the step works.
     public let configuration: Configuration
     /// Text set for earlier creatives; nil when the configuration keeps none.
@@ -35,19 +44,26 @@ public struct LayoutStep: PipelineStep {
         }
     }
 
-    /// Creates the step; `logo` is the brand's logo image, if it has one.
-    public init(template: LayoutTemplate, logo: Image? = nil, configuration: Configuration = .init()) {
+    /// Creates the step; `logo` is the brand's logo image, if it has one; `product` the product cutout to set
+    /// into every creative; `findsSubject` looks for the picture's subject when there is none.
+    public init(
+        template: LayoutTemplate, logo: Image? = nil, product: ProductCutout? = nil, findsSubject: Bool = false,
+        configuration: Configuration = .init()
+    ) {
         self.template = template
         self.logo = logo
+        self.product = product
+        self.findsSubject = findsSubject
         self.configuration = configuration
         cache = configuration.textCacheBytes > 0 ? Cache(budget: configuration.textCacheBytes) : nil
     }
 
-    /// Creates the step for `campaign`, decoding the brand's logo file (a setup `PipelineError` when it can no
-    /// longer be read: it was checked when the campaign was loaded).
-    public init(template: LayoutTemplate, campaign: Campaign, configuration: Configuration = .init())
-        throws(PipelineError)
-    {
+    /// Creates the step for `campaign`, decoding the brand's logo file and its product image (a setup
+    /// `PipelineError` when either can no longer be read: they were checked when the campaign was loaded).
+    public init(
+        template: LayoutTemplate, campaign: Campaign, product: ProductCutout? = nil,
+        configuration: Configuration = .init()
+    ) throws(PipelineError) {
         var logo: Image?
         if let path = campaign.brand.logo {
             do {
@@ -56,7 +72,9 @@ public struct LayoutStep: PipelineStep {
                 throw PipelineError.unreadableLogo(path, error.message)
             }
         }
-        self.init(template: template, logo: logo, configuration: configuration)
+        self.init(
+            template: template, logo: logo, product: product, findsSubject: campaign.product?.mode == .reference,
+            configuration: configuration)
     }
 
     public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
@@ -64,13 +82,19 @@ public struct LayoutStep: PipelineStep {
         var canvas = LayoutCanvas(
             width: draft.image.width, height: draft.image.height, safeZone: draft.size.safeZone,
             font: template.font ?? campaign.brand.font ?? Self.defaultFont,
-            palette: LayoutCanvas.Palette(brandColors: campaign.brand.colors), logo: logo, cache: cache)
-        let arrangement = template.arrangement(width: draft.image.width, height: draft.image.height)
-        draft.image = try draft.image.drawing { drawing in
-            try canvas.draw(arrangement, copy: copy, on: &drawing)
+            palette: LayoutCanvas.Palette(brandColors: campaign.brand.colors), logo: logo, product: product,
+            cache: cache)
+        let picture = draft.image
+        let detected = product == nil && findsSubject ? try SubjectFinder.box(in: picture) : nil
+        let plan = try canvas.layout(
+            template.candidates(width: picture.width, height: picture.height), copy: copy, detected: detected)
+        var set: SetProduct?
+        draft.image = try picture.drawing { drawing in
+            set = try canvas.render(plan, picture: picture, on: &drawing)
         }
-        draft.boxes += canvas.boxes
-        for event in canvas.events where !draft.events.contains(event) { draft.events.append(event) }
+        draft.boxes += plan.boxes
+        if let subject = plan.subject { draft.subject = CreativeSubject(box: subject, product: set) }
+        for event in plan.events where !draft.events.contains(event) { draft.events.append(event) }
     }
 
     /// Fitted text kept between creatives, up to a budget in bytes; when it is full it is emptied and fills again.
@@ -130,7 +154,7 @@ public struct LayoutStep: PipelineStep {
             case .offer: offer
             case .cta: cta
             case .brand, .logo: brand
-            case .bar, .scrim, .shade: nil
+            case .bar, .scrim, .shade, .product: nil
             }
         }
     }

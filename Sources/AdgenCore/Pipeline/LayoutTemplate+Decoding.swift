@@ -57,6 +57,7 @@ struct LayoutDecoder: YAMLDecoding {
         .bar: ["edge", "thickness", "color", "opacity"],
         .scrim: ["edge", "extent", "color", "opacity"],
         .shade: ["color", "opacity"],
+        .product: boxKeys + ["scale", "shadow"],
     ]
 
     mutating func decode() -> LayoutTemplate? {
@@ -175,6 +176,10 @@ struct LayoutDecoder: YAMLDecoding {
             element.edge = .bottom
         }
         if kind == .shade { element.opacity = 0.5 }
+        if kind == .product {
+            element.align = .centre
+            element.valign = .bottom
+        }
         var sawBox = false
         if let options {
             let allowed = Self.elementKeys[kind] ?? []
@@ -197,6 +202,7 @@ struct LayoutDecoder: YAMLDecoding {
                 case "full_width": element.fullWidth = bool(value, "full_width") ?? element.fullWidth
                 case "flow": element.flow = bool(value, "flow") ?? element.flow
                 case "shadow": element.shadow = bool(value, "shadow") ?? element.shadow
+                case "scale": element.scale = number(value, "scale", range: 0.2...1) ?? element.scale
                 case "fallback": element.fallbackToName = bool(value, "fallback") ?? element.fallbackToName
                 default: break
                 }

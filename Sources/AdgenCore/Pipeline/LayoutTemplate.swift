@@ -10,14 +10,35 @@ public struct LayoutTemplate: Sendable, Hashable {
     /// A font for all its text, overriding the brand's.
     public var font: String?
     /// The arrangements, tried in order; the first whose aspect range holds the size's aspect is used, and the
-    /// last has no range, so every size has one.
+    /// last has no range, so every size has one. Several arrangements for the same shapes are the template's
+    /// allowed positions: when the picture's subject collides with the first, the layout tries the next.
     public var arrangements: [Arrangement]
 
     /// The arrangement for a canvas of `width` × `height`.
     public func arrangement(width: Int, height: Int) -> Arrangement {
-        let aspect = Double(width) / Double(max(1, height))
-        return arrangements.first { $0.aspect?.contains(aspect) ?? true } ?? arrangements[arrangements.count - 1]
+        candidates(width: width, height: height)[0]
     }
+
+    /// The arrangements that fit a canvas of `width` × `height`, in the template's order: those whose aspect range
+    /// holds its aspect (before the first without a range), else the first without a range.
+    public func candidates(width: Int, height: Int) -> [Arrangement] {
+        let aspect = Double(width) / Double(max(1, height))
+        let open = arrangements.firstIndex { $0.aspect == nil } ?? arrangements.count - 1
+        let fitting = arrangements[..<open].filter { $0.aspect?.contains(aspect) ?? false }
+        return fitting.isEmpty ? [arrangements[open]] : fitting
+    }
+
+    /// The layout a pipeline without one gets for a product in composite mode: the product alone, standing at
+    /// the bottom of the middle of the safe area.
+    public static let productOnly = LayoutTemplate(
+        name: "product", file: "<built-in>/product.yaml", font: nil,
+        arrangements: [
+            Arrangement(
+                name: "product", aspect: nil,
+                elements: [
+                    Element(kind: .product, box: Box(x: 0.1, y: 0.1, width: 0.8, height: 0.85), align: .centre, valign: .bottom)
+                ])
+        ])
 
     /// One arrangement: elements drawn in order (later ones on top).
     public struct Arrangement: Sendable, Hashable {
@@ -66,6 +87,8 @@ public struct LayoutTemplate: Sendable, Hashable {
         public var radius: Double = 0.5
         /// `cta`: `true` makes the button as wide as its box; otherwise it is sized to its label.
         public var fullWidth: Bool = false
+        /// `product`: the share of its box the product may fill at most (its proportions kept).
+        public var scale: Double = 1
         /// `logo`: draw the brand name in the box when the brand has no logo file (left out when it does not fit
         /// at its floor size: a brand name is never cut).
         public var fallbackToName: Bool = true
@@ -90,6 +113,9 @@ public struct LayoutTemplate: Sendable, Hashable {
         case bar
         /// A dark gradient from a canvas edge, so light text reads on any picture.
         case scrim
+        /// Where the campaign's product cutout goes (`product.mode: composite`), fitted to the box with its
+        /// proportions kept and a contact shadow under it.
+        case product
         /// An even dark wash over the whole canvas.
         case shade
     }

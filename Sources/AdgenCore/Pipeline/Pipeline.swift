@@ -2,8 +2,9 @@ import AdgenImaging
 
 /// A campaign's steps, built from its `pipeline:` list in its order. The loader checked every value and the
 /// order of the steps, so building cannot fail on the campaign's content; two implicit steps are documented
-/// features: a crop (attention) is added before the layout when the list has none, and an encode (JPEG q85) last
-/// when the list has none. Upscales directly before the crop are folded into the crop's single resize (the same
+/// features: a crop (attention) is added before the layout when the list has none, an encode (JPEG q85) last
+/// when the list has none, and, for a product in composite mode, a layout that sets the product alone when the list
+/// has no layout. Upscales directly before the crop are folded into the crop's single resize (the same
 /// picture, a fraction of the work).
 public struct Pipeline: Sendable {
     /// The steps in the order they run.
@@ -18,8 +19,10 @@ public struct Pipeline: Sendable {
     ///   `isSetup` is true.
     public init(
         campaign: Campaign, backgroundRemovers: [String: any BackgroundRemover] = [:],
-        layout: LayoutStep.Configuration = .init()
+        layout: LayoutStep.Configuration = .init(), product: ProductCutout? = nil
     ) throws(PipelineError) {
+        var product = product
+        if product == nil { product = try ProductCutout.load(for: campaign) }
         var steps = [any PipelineStep]()
         for spec in campaign.pipeline {
             switch spec {
@@ -33,10 +36,19 @@ public struct Pipeline: Sendable {
             case .crop(let strategy):
                 steps.append(CropStep(strategy: strategy))
             case .layout(let template):
-                steps.append(try LayoutStep(template: template, campaign: campaign, configuration: layout))
+                steps.append(
+                    try LayoutStep(template: template, campaign: campaign, product: product, configuration: layout))
             case .encode(let format, let quality, let maxKB):
                 steps.append(EncodeStep(format: format, quality: quality, maxKB: maxKB))
             }
+        }
+        if let product, !steps.contains(where: { $0 is LayoutStep }) {
+            // A product in composite mode is set by a layout: without one in the list, a layout of the product
+            // alone sets it.
+            let at = steps.firstIndex { $0 is EncodeStep } ?? steps.count
+            steps.insert(
+                try LayoutStep(template: .productOnly, campaign: campaign, product: product, configuration: layout),
+                at: at)
         }
         if !steps.contains(where: { $0 is CropStep }) {
             let insertAt = steps.firstIndex { $0 is LayoutStep || $0 is EncodeStep } ?? steps.count
@@ -92,6 +104,25 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         PipelineError(
             setup:
                 "remove_background needs a background remover for provider '\(provider)', and none was set up: it runs through that provider's API with its credentials (`adgen run` sets it up); the offline `adgen render` cannot remove backgrounds, so drop the step to render locally"
+        )
+    }
+
+    /// A reference image, checked when the campaign was loaded, cannot be read now (or changed).
+    static func unreadableReference(_ path: String, _ message: String) -> PipelineError {
+        PipelineError(setup: "cannot send the reference image \(path): \(message); load the campaign again")
+    }
+
+    /// The product image, checked when the campaign was loaded, cannot be used now.
+    static func unusableProduct(_ path: String, _ message: String) -> PipelineError {
+        PipelineError(
+            setup: "cannot use the product image \(path): \(message); was it changed or removed since the campaign was loaded?")
+    }
+
+    /// An opaque product image needs its background removed, and no remover was set up.
+    static func noProductRemover(provider: String) -> PipelineError {
+        PipelineError(
+            setup:
+                "the product image has no transparency, so it is cut out through provider '\(provider)' (product.remove_background), and no background remover was set up for it; `adgen run` sets it up, the offline `adgen render` cannot: use a PNG cutout to render locally"
         )
     }
 

@@ -67,6 +67,7 @@ public struct PreviewRenderer: Sendable {
         _ campaign: Campaign, progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> [Output] {
         let pipeline = try Pipeline(campaign: campaign)
+        let references = try ReferenceFiles(campaign: campaign)
         let variants = Array(try Expander(campaign: campaign, configuration: .init(limit: UInt64(configuration.limit))))
         // The local renderer paints at any size: the shapes of the standard families.
         let shapes = GenerationShape.supported(provider: provider.id, model: campaign.generation.model)
@@ -84,7 +85,8 @@ public struct PreviewRenderer: Sendable {
                 let variant = variants[next]
                 next += 1
                 group.addTask {
-                    try await self.render(variant, families: families, campaign: campaign, pipeline: pipeline)
+                    try await self.render(
+                        variant, families: families, campaign: campaign, pipeline: pipeline, references: references)
                 }
             }
             for _ in 0..<max(1, configuration.concurrency) { submit() }
@@ -100,9 +102,10 @@ public struct PreviewRenderer: Sendable {
     }
 
     /// One variant at every size: one generation per family, then the pipeline per size.
-    func render(_ variant: Variant, families: [GenerationShape], campaign: Campaign, pipeline: Pipeline) async throws
-        -> [Output]
-    {
+    func render(
+        _ variant: Variant, families: [GenerationShape], campaign: Campaign, pipeline: Pipeline,
+        references: ReferenceFiles
+    ) async throws -> [Output] {
         var generated = [GenerationShape: Image]()
         var outputs = [Output]()
         for (size, family) in zip(campaign.sizes, families) {
@@ -111,10 +114,7 @@ public struct PreviewRenderer: Sendable {
                 source = cached
             } else {
                 let (width, height) = (family.width, family.height)
-                let request = GenerationRequest(
-                    prompt: variant.prompt, negativePrompt: variant.negativePrompt, seed: variant.seed, width: width,
-                    height: height, model: campaign.generation.model, brandColors: campaign.brand.colors,
-                    parameters: campaign.generation.parameters)
+                let request = try references.attached(to: campaign.request(for: variant, width: width, height: height))
                 source = try Image.decode(provider.paint(request).bytes)
                 generated[family] = source
             }

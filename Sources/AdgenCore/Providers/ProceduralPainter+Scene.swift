@@ -1,3 +1,4 @@
+import AdgenImaging
 import Foundation
 
 extension ProceduralPainter {
@@ -140,12 +141,18 @@ extension ProceduralPainter {
                     blur: soft, colour: p.secondary.hex, opacity: 0.45, id: "blob"))
         }
 
+        // Composite mode's prompts ask for the setting alone: adgen sets the real product in later, with a shadow
+        // of its own. Reference mode's requests carry the product image, painted where the product would be.
+        let leavesProductOut = text.contains(Product.sceneDirection.lowercased())
+        let referenced = request.references.first { $0.role == .product && !$0.bytes.isEmpty }
+
         // The product's shadow (seen from above: rounder and cast aside); the vignette goes under the product,
         // which stays clear of it.
         let shadow =
             composition.overhead
             ? (x: focusX + size * 0.08, y: focusY + size * 0.08, rx: size * 0.5, ry: size * 0.34)
             : (x: focusX, y: focusY + size * 0.36, rx: size * 0.55, ry: size * 0.08)
+        if !leavesProductOut {
         scene.soft(
             blurred(
                 "<ellipse cx=\"\(f(shadow.x))\" cy=\"\(f(shadow.y))\" rx=\"\(f(shadow.rx))\" ry=\"\(f(shadow.ry))\" fill=\"\(p.shadow.hex)\" opacity=\"0.45\"/>",
@@ -154,6 +161,7 @@ extension ProceduralPainter {
                     shadow.x - shadow.rx - 3 * soft, shadow.y - shadow.ry - 3 * soft, 2 * (shadow.rx + 3 * soft),
                     2 * (shadow.ry + 3 * soft)
                 ), id: "shadow"))
+        }
         if style == .photo || style == .cinematic || style == .luxury {
             scene.soft("<rect \(whole) fill=\"url(#vignette)\"/>")
         }
@@ -182,7 +190,8 @@ extension ProceduralPainter {
             scene.sharp(
                 "<rect y=\"\(f(height * 0.88))\" width=\"100%\" height=\"\(f(height * 0.12))\" fill=\"\(p.shadow.hex)\" opacity=\"0.55\"/>"
             )
-        case .minimal:
+        case .minimal where !leavesProductOut:
+            // The line of the shelf the product stands on (left out with the product: adgen sets its own shadow).
             scene.sharp(
                 "<rect x=\"\(f(focusX - size * 0.75))\" y=\"\(f(focusY + size * 0.34))\" width=\"\(f(size * 1.5))\" height=\"\(f(unit * 0.004 + 1))\" fill=\"\(p.shadow.hex)\" opacity=\"0.35\"/>"
             )
@@ -206,14 +215,24 @@ extension ProceduralPainter {
                     )
                 }
             }
-        case .photo, .illustration, .bold:
+        case .photo, .illustration, .bold, .minimal:
             break
         }
         let outline = style == .bold || style == .illustration ? " stroke=\"\(p.shadow.hex)\" stroke-width=\"2.2\"" : ""
         let turn = composition.tilt == 0 ? "" : " rotate(\(f(composition.tilt)) \(f(focusX)) \(f(focusY)))"
-        scene.sharp(
-            "<g transform=\"\(turn) translate(\(f(focusX - size * 0.5)) \(f(focusY - size * 0.55))) scale(\(f(size / 100)))\">"
-                + subjectShapes(outline: outline) + "</g>")
+        if let referenced, let (width, height) = Self.pixelSize(of: referenced) {
+            // The model's rendition of the product: the reference image in the product's place, standing on its
+            // shadow, its proportions kept.
+            let fit = min(size * 1.1 / Double(width), size * 0.95 / Double(height))
+            let (w, h) = (Double(width) * fit, Double(height) * fit)
+            scene.sharp(
+                "<image x=\"\(f(focusX - w / 2))\" y=\"\(f(focusY + size * 0.4 - h))\" width=\"\(f(w))\" height=\"\(f(h))\" preserveAspectRatio=\"none\" href=\"\(referenced.dataURL)\"/>"
+            )
+        } else if !leavesProductOut {
+            scene.sharp(
+                "<g transform=\"\(turn) translate(\(f(focusX - size * 0.5)) \(f(focusY - size * 0.55))) scale(\(f(size / 100)))\">"
+                    + subjectShapes(outline: outline) + "</g>")
+        }
         if composition.foregroundFrame {
             // Blurred dark shapes close to the camera, low in the frame on either side of the product.
             let reach = unit * (0.26 + random() * 0.1)
@@ -229,6 +248,12 @@ extension ProceduralPainter {
             }
         }
         return scene
+    }
+
+    /// The pixel size of a reference image; nil when it cannot be decoded.
+    static func pixelSize(of reference: ReferenceImage) -> (Int, Int)? {
+        guard let image = try? Image.decode(reference.bytes) else { return nil }
+        return (image.width, image.height)
     }
 
     /// The subject in a 100 × 100 box (feet at y ≈ 90).

@@ -1,4 +1,5 @@
 import AdgenCore
+import AdgenImaging
 import AdgenService
 import Foundation
 import HTTPTypes
@@ -75,11 +76,7 @@ struct StreamRoutes<Context: RequestContext>: Sendable {
     }
 
     static func contentType(_ format: String?) -> String {
-        switch format {
-        case "jpeg", "jpg": "image/jpeg"
-        case "webp": "image/webp"
-        default: "image/png"
-        }
+        (format == "jpg" ? .jpeg : format.flatMap(ImageFormat.init(rawValue:)))?.mediaType ?? "image/png"
     }
 
     /// The one range of `bytes=a-b`, `bytes=a-` or `bytes=-n` inside `size` bytes; nil when unsatisfiable or several.

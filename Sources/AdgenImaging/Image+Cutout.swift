@@ -1,0 +1,131 @@
+import CVips
+
+/// A rectangle in pixels.
+public struct PixelBox: Sendable, Hashable {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+
+    /// Creates a box.
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    /// Its area in pixels.
+    public var area: Int { max(0, width) * max(0, height) }
+
+    /// The part it shares with `other`, or nil when they do not meet.
+    public func intersection(_ other: PixelBox) -> PixelBox? {
+        let left = max(x, other.x)
+        let top = max(y, other.y)
+        let right = min(x + width, other.x + other.width)
+        let bottom = min(y + height, other.y + other.height)
+        guard right > left, bottom > top else { return nil }
+        return PixelBox(x: left, y: top, width: right - left, height: bottom - top)
+    }
+}
+
+extension Image {
+    /// An 8-bit image made from interleaved pixels (`width × height × bands` bytes, row by row): sRGB with 3 or 4
+    /// bands, grey with 1 or 2.
+    public static func pixels(_ bytes: [UInt8], width: Int, height: Int, bands: Int) throws(ImagingError) -> Image {
+        _ = Vips.started
+        guard width > 0, height > 0, (1...4).contains(bands), bytes.count == width * height * bands else {
+            throw ImagingError(
+                .operation, "\(bytes.count) bytes are not a \(width)×\(height) image of \(bands) bands")
+        }
+        let made = bytes.withUnsafeBytes {
+            adgen_from_pixels($0.baseAddress, $0.count, Int32(width), Int32(height), Int32(bands))
+        }
+        guard let made else {
+            throw ImagingError(.operation, "making an image from pixels failed: \(Vips.lastError())")
+        }
+        return Image(owning: made)
+    }
+
+    /// The smallest box holding every pixel whose alpha is above `threshold` (the whole image when it has no
+    /// alpha); nil when every pixel is (nearly) transparent.
+    public func opaqueBounds(threshold: UInt8 = 8) throws(ImagingError) -> PixelBox? {
+        guard hasAlpha else { return PixelBox(x: 0, y: 0, width: width, height: height) }
+        let pixels = try pixelBytes()
+        let bands = self.bands
+        var (left, top, right, bottom) = (width, height, -1, -1)
+        for y in 0..<height {
+            let row = y * width * bands
+            for x in 0..<width where pixels[row + x * bands + bands - 1] > threshold {
+                left = min(left, x)
+                right = max(right, x)
+                top = min(top, y)
+                bottom = max(bottom, y)
+            }
+        }
+        guard right >= left else { return nil }
+        return PixelBox(x: left, y: top, width: right - left + 1, height: bottom - top + 1)
+    }
+
+    /// The share of pixels that are at least partly transparent (alpha below 250); 0 without an alpha band.
+    public func transparentShare() throws(ImagingError) -> Double {
+        guard hasAlpha else { return 0 }
+        let pixels = try pixelBytes()
+        let bands = self.bands
+        var count = 0
+        var index = bands - 1
+        while index < pixels.count {
+            if pixels[index] < 250 { count += 1 }
+            index += bands
+        }
+        return Double(count) / Double(max(1, width * height))
+    }
+
+    /// The alpha band as a one-band image (an opaque one when the image has no alpha).
+    public func alphaBand() throws(ImagingError) -> Image {
+        let source = try normalised()
+        guard source.hasAlpha else {
+            return try Vips.run("taking the alpha band") { adgen_black($0, Int32(width), Int32(height), 1) }
+                .inverted()
+        }
+        let band = Int32(source.bands - 1)
+        return try Vips.run("taking the alpha band") { adgen_extract_band(source.pointer, $0, band, 1) }
+    }
+
+    /// 255 minus every value.
+    func inverted() throws(ImagingError) -> Image {
+        var scale = [-1.0]
+        var offset = [255.0]
+        let source = self
+        let linear = try Vips.run("inverting") { adgen_linear(source.pointer, $0, &scale, &offset, 1) }
+        return try Vips.run("converting to 8 bits") { adgen_cast_uchar(linear.pointer, $0) }
+    }
+
+    /// A cutout whose soft edge takes on `color`: every partly transparent pixel's colour moves toward it by
+    /// `strength × (1 − alpha)`, so the rim of a product set into a scene carries the scene's light instead of the
+    /// backdrop it was photographed on. Opaque pixels are left exactly as they are.
+    public func edgeTinted(toward color: RGBA, strength: Double) throws(ImagingError) -> Image {
+        let source = try withAlpha()
+        var pixels = try source.pixelBytes()
+        let ink = [Double(color.red), Double(color.green), Double(color.blue)]
+        var index = 0
+        while index < pixels.count {
+            let alpha = pixels[index + 3]
+            if alpha > 0, alpha < 255 {
+                let share = strength * (1 - Double(alpha) / 255)
+                for band in 0..<3 {
+                    let value = Double(pixels[index + band])
+                    pixels[index + band] = UInt8(min(255, max(0, (value + (ink[band] - value) * share).rounded())))
+                }
+            }
+            index += 4
+        }
+        return try .pixels(pixels, width: source.width, height: source.height, bands: 4)
+    }
+
+    /// Where a viewer's eye goes: libvips' attention measure (skin, saturation, edges) on a 32 × 32 grid over the
+    /// image, row by row from the top-left, each cell's score ≥ 0.
+    public func attentionGrid() throws(ImagingError) -> [Float] {
+        try attentionScores()
+    }
+}
