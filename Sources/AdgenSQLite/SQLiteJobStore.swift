@@ -185,6 +185,10 @@ public struct SQLiteJobStore: JobStore {
                         WHERE finished_seq IS NOT NULL;
                     """)
         }
+        // Where the layout put each creative's subject and copy, for the manifest.
+        migrator.registerMigration("v6: layout boxes") { db in
+            try db.execute(sql: "ALTER TABLE creative ADD COLUMN boxes TEXT")
+        }
         return migrator
     }
 
@@ -573,14 +577,16 @@ public struct SQLiteJobStore: JobStore {
         let variant: String = row["variant"]
         let events: String = row["events"]
         let scorecard: String? = row["scorecard"]
+        let boxes: String? = row["boxes"]
         return CreativeRecord(
             id: row["id"], batchID: row["batch_id"], jobID: row["job_id"],
             variant: try decoder.decode(StoredVariant.self, from: Data(variant.utf8)), sizeID: row["size_id"],
             state: CreativeRecord.State(rawValue: row["state"]) ?? .failed, file: row["file"], bytes: row["bytes"],
             sha256: row["sha256"], format: row["format"],
             scorecard: try scorecard.map { try decoder.decode(Scorecard.self, from: Data($0.utf8)) },
-            events: try decoder.decode([String].self, from: Data(events.utf8)), failure: row["failure"],
-            dropped: row["dropped"], finishedSequence: row["finished_seq"])
+            events: try decoder.decode([String].self, from: Data(events.utf8)),
+            boxes: try boxes.map { try decoder.decode([String: [Int]].self, from: Data($0.utf8)) },
+            failure: row["failure"], dropped: row["dropped"], finishedSequence: row["finished_seq"])
     }
 
     // MARK: Finish order
@@ -621,7 +627,8 @@ public struct SQLiteJobStore: JobStore {
         let encoded = try creatives.map { result in
             (
                 result, try result.scorecard.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
-                String(decoding: try encoder.encode(result.events), as: UTF8.self)
+                String(decoding: try encoder.encode(result.events), as: UTF8.self),
+                try result.boxes.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             )
         }
         return try await writer.write { db in
@@ -642,16 +649,16 @@ public struct SQLiteJobStore: JobStore {
             let statement = try db.cachedStatement(
                 sql: """
                     UPDATE creative SET state = ?, file = ?, bytes = ?, sha256 = ?, format = ?, scorecard = ?,
-                        events = ?, failure = ?, finished_seq = COALESCE(finished_seq, ?)
+                        events = ?, boxes = ?, failure = ?, finished_seq = COALESCE(finished_seq, ?)
                     WHERE job_id = ? AND id = ?
                     RETURNING finished_seq
                     """)
-            for (result, scorecard, events) in encoded {
+            for (result, scorecard, events, boxes) in encoded {
                 let place = try Int64.fetchOne(
                     statement,
                     arguments: [
                         result.state.rawValue, result.file, result.bytes, result.sha256, result.format, scorecard,
-                        events, result.failure, result.state == .pending ? nil : next, job, result.id,
+                        events, boxes, result.failure, result.state == .pending ? nil : next, job, result.id,
                     ])
                 if place == next { next += 1 }
             }

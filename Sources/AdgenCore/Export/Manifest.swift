@@ -186,10 +186,13 @@ public struct Manifest: Sendable, Codable, Equatable {
         public var tags: [String]
         /// Text-fit and encoding events.
         public var events: [String]
+        /// Where the layout put the subject and the copy: `[x, y, width, height]` in pixels by role (`subject`,
+        /// `headline`, `offer`, `cta`, `logo`, `brand`; those present).
+        public var boxes: [String: [Int]]?
 
         enum CodingKeys: String, CodingKey {
             case id, file, platform, width, height, bytes, sha256, format, prompt, axes, seed, provider, model
-            case score, scores, tags, events
+            case score, scores, tags, events, boxes
             case variantID = "variant_id"
             case sizeID = "size_id"
             case negativePrompt = "negative_prompt"
@@ -275,7 +278,7 @@ extension Manifest {
                                 threshold: $0.threshold.flatMap(Self.finite), passed: $0.passed,
                                 score: $0.score.flatMap(Self.finite), reason: $0.reason)
                         },
-                        tags: record.scorecard?.tags ?? [], events: record.events))
+                        tags: record.scorecard?.tags ?? [], events: record.events, boxes: record.boxes))
             } else {
                 let state = record.dropped != nil ? "dropped" : record.state.rawValue
                 let reason =

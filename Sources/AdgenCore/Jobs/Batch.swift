@@ -172,6 +172,9 @@ public struct CreativeRecord: Sendable, Codable {
     public var scorecard: Scorecard?
     /// Text-fit and encoding events.
     public var events: [String]
+    /// Where the layout put the subject and the copy, `[x, y, width, height]` in pixels by role (`subject`,
+    /// `headline`, `offer`, `cta`, `logo`, `brand`; those present); nil when it was not laid out.
+    public var boxes: [String: [Int]]?
     /// Why it failed or was cancelled.
     public var failure: String?
     /// Why it was dropped after scoring (near-duplicate, below `min_score`); its file is removed.
@@ -184,9 +187,10 @@ public struct CreativeRecord: Sendable, Codable {
     package init(
         id: String, batchID: String, jobID: Int64, variant: StoredVariant, sizeID: String, state: State,
         file: String? = nil, bytes: Int? = nil, sha256: String? = nil, format: String? = nil,
-        scorecard: Scorecard? = nil, events: [String], failure: String? = nil, dropped: String? = nil,
-        finishedSequence: Int64? = nil
+        scorecard: Scorecard? = nil, events: [String], boxes: [String: [Int]]? = nil, failure: String? = nil,
+        dropped: String? = nil, finishedSequence: Int64? = nil
     ) {
+        self.boxes = boxes
         self.id = id
         self.batchID = batchID
         self.jobID = jobID

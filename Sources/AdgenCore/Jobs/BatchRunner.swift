@@ -192,14 +192,15 @@ struct CreativeMaker: Sendable {
             let scorecard = try scorer.score(
                 scorer.input(
                     encoded: encoded.bytes, size: size, boxes: draft.boxes, brandColors: campaign.brand.colors,
-                    tags: tags))
+                    tags: tags, subject: draft.subject))
             let file = "\(size.id)/\(record.id).\(encoded.format.fileExtension)"
             try AtomicFile.write(encoded.bytes, to: "\(outputDirectory)/\(file)")
             let digest = SHA256.hash(data: encoded.bytes).withUnsafeBytes { Hex.prefix(of: $0, digits: 64) }
             results.append(
                 CreativeResult(
                     id: record.id, state: .succeeded, file: file, bytes: encoded.bytes.count, sha256: digest,
-                    format: encoded.format.rawValue, scorecard: scorecard, events: draft.events))
+                    format: encoded.format.rawValue, scorecard: scorecard, events: draft.events,
+                    boxes: draft.recordedBoxes))
         }
         return results
     }

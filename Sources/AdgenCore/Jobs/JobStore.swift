@@ -258,13 +258,17 @@ public struct CreativeResult: Sendable {
     public var format: String?
     public var scorecard: Scorecard?
     public var events: [String]
+    /// The layout's boxes by role (`CreativeRecord.boxes`).
+    public var boxes: [String: [Int]]?
     public var failure: String?
 
     /// Creates a result.
     public init(
         id: String, state: CreativeRecord.State, file: String? = nil, bytes: Int? = nil, sha256: String? = nil,
-        format: String? = nil, scorecard: Scorecard? = nil, events: [String] = [], failure: String? = nil
+        format: String? = nil, scorecard: Scorecard? = nil, events: [String] = [], boxes: [String: [Int]]? = nil,
+        failure: String? = nil
     ) {
+        self.boxes = boxes
         self.id = id
         self.state = state
         self.file = file

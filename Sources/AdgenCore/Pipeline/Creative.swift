@@ -24,6 +24,20 @@ public struct CreativeDraft: Sendable {
         self.image = image
     }
 
+    /// The boxes a manifest records, `[x, y, width, height]` by role: the subject, and the first headline, offer,
+    /// call to action, logo and brand name the layout set (those present).
+    public var recordedBoxes: [String: [Int]] {
+        var boxes = [String: [Int]]()
+        if let subject { boxes["subject"] = [subject.box.x, subject.box.y, subject.box.width, subject.box.height] }
+        for box in self.boxes where Self.recordedRoles.contains(box.role) && boxes[box.role] == nil {
+            boxes[box.role] = [box.x, box.y, box.width, box.height]
+        }
+        return boxes
+    }
+
+    /// The roles `recordedBoxes` keeps.
+    static let recordedRoles: Set<String> = ["headline", "offer", "cta", "logo", "brand"]
+
     /// The creative id: the variant id and the size, hashed like the variant id.
     public var id: String { Creative.id(variant: variant.id, size: size.id) }
 }

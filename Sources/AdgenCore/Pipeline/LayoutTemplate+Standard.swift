@@ -83,8 +83,8 @@ extension LayoutTemplate {
               - logo: { box: [0, 0, 0.45, 0.12] }
               - headline: { box: [0, 0.15, 1, 0.3], lines: 2 }
               - offer: { box: [0, 0.5, 0.42, 0.24], lines: 2, flow: true }
-              - cta: { box: [0, 0.8, 0.42, 0.2], valign: bottom }
-              - product: { box: [0.44, 0.46, 0.56, 0.54] }
+              - cta: { box: [0, 0.8, 0.5, 0.2], valign: bottom }
+              - product: { box: [0.52, 0.46, 0.48, 0.54] }
               - bar: { edge: bottom, thickness: 0.012 }
 
           # Everything else: squares, portraits, stories (1:1, 4:5, 9:16): copy on top, the product in the middle.

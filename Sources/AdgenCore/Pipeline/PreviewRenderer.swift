@@ -133,7 +133,7 @@ public struct PreviewRenderer: Sendable {
             let scorecard = try scorer.score(
                 scorer.input(
                     encoded: encoded.bytes, size: size, boxes: draft.boxes, brandColors: campaign.brand.colors,
-                    tags: Self.tags(of: variant, events: draft.events, campaign: campaign)))
+                    tags: Self.tags(of: variant, events: draft.events, campaign: campaign), subject: draft.subject))
             let path = "\(configuration.output)/\(size.id)/\(draft.id).\(encoded.format.fileExtension)"
             guard FileManager.default.createFile(atPath: path, contents: Data(encoded.bytes)) else {
                 throw PipelineError("cannot write \(path); check the output folder's permissions")

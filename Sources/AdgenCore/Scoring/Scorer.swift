@@ -28,6 +28,11 @@ public struct Scorer: Sendable {
         public var brandFitThreshold = 0.20
         /// ΔE2000 under which a colour counts as a brand colour.
         public var brandColorDistance = 10.0
+        /// `subject_clear`: the share of the subject copy may cover before it fails.
+        public var subjectCoverLimit = 0.02
+        /// `product_fidelity`: the mean difference (0…1) of the product's opaque pixels from the cutout's that
+        /// fails. Measured on the example campaigns: JPEG at quality 85 and the resize stay under 2 %.
+        public var productDifferenceLimit = 0.06
 
         /// The defaults.
         public init() {}
@@ -41,12 +46,13 @@ public struct Scorer: Sendable {
     /// The documented default weights.
     public static let defaultWeights: [String: Double] = [
         "legibility": 0.30, "safe_zone": 0.15, "text_coverage": 0.10, "sharpness": 0.15, "colourfulness": 0.10,
-        "brand_fit": 0.10, "novelty": 0.10,
+        "brand_fit": 0.10, "novelty": 0.10, "subject_clear": 0.15, "subject_visible": 0.05, "product_fidelity": 0.05,
     ]
 
     /// The check names, in the order scorecards list them.
     public static let checkNames = [
         "spec", "legibility", "safe_zone", "text_coverage", "sharpness", "colourfulness", "brand_fit", "novelty",
+        "subject_clear", "subject_visible", "product_fidelity",
     ]
 
     /// What a creative is scored on.
@@ -64,12 +70,15 @@ public struct Scorer: Sendable {
         public var brandColors: [String] = []
         /// Extra tags: axis values, text-fit events, provider, model, seed.
         public var tags: [String] = []
+        /// The picture's subject as the layout placed or found it; nil without a product: subject checks skipped.
+        public var subject: CreativeSubject?
 
         /// Creates an input.
         public init(
             image: Image, size: AdSize, bytes: Int? = nil, format: ImageFormat? = nil, boxes: [LayoutBox]? = nil,
-            brandColors: [String] = [], tags: [String] = []
+            brandColors: [String] = [], tags: [String] = [], subject: CreativeSubject? = nil
         ) {
+            self.subject = subject
             self.image = image
             self.size = size
             self.bytes = bytes
@@ -87,11 +96,11 @@ public struct Scorer: Sendable {
     /// signature.
     public func input(
         encoded bytes: [UInt8], size: AdSize, boxes: [LayoutBox]? = nil, brandColors: [String] = [],
-        tags: [String] = []
+        tags: [String] = [], subject: CreativeSubject? = nil
     ) throws -> Input {
         Input(
             image: try Image.decode(bytes), size: size, bytes: bytes.count, format: ImageFormat.detect(bytes),
-            boxes: boxes, brandColors: brandColors, tags: tags)
+            boxes: boxes, brandColors: brandColors, tags: tags, subject: subject)
     }
 
     /// Creates a scorer.
@@ -119,6 +128,8 @@ public struct Scorer: Sendable {
         case colourfulness
         /// The dominant colours (k-means in Lab) and the brand fit.
         case brandFit = "brand_fit"
+        /// `subject_clear`, `subject_visible`, `product_fidelity`.
+        case subject
         /// The tags and the scorecard.
         case tags
     }
@@ -177,6 +188,8 @@ public struct Scorer: Sendable {
         checks.append(brandFit(dominant, brandColors: input.brandColors))
         checks.append(.skipped("novelty", "scored against the other creatives of the batch"))
         finished(.brandFit)
+        checks += try subjectChecks(input)
+        finished(.subject)
         var card = Scorecard(
             checks: checks, total: 0, phash: phash, dominantColors: dominant,
             tags: tags(input, dominant: dominant, raster: raster))
