@@ -5,10 +5,14 @@ import Foundation
 /// `StableDiffusionProcessingTxt2Img` fields (unknown fields ignored, as pydantic does), answering
 /// `{images: [base64 PNG], parameters, info}` where `info` is a JSON string; a wrong field type is a 422
 /// `{detail: [{loc, msg, type}]}`; with `basicAuth` set, a request without it is a 401. The image is the
-/// requested size rounded down to a multiple of 8.
+/// requested size rounded down to a multiple of 8. `POST /sdapi/v1/img2img` takes the same fields plus
+/// `init_images` (a list of base64 images, or `data:` URLs, as the webui's `decode_base64_to_image` reads them:
+/// one that does not decode is its 500 `Invalid encoded image`) and `denoising_strength` (a number, 0 to 1).
 public struct FakeAutomatic1111Server: Sendable {
     /// Faults and what was received.
     public let state = FakeServerState()
+    /// The init images img2img received.
+    public let references = FakeReceivedImages()
     /// `user:password` it requires, as `--api-auth`; nil: none.
     public var basicAuth: String?
 
@@ -20,8 +24,8 @@ public struct FakeAutomatic1111Server: Sendable {
 
     func handle(_ request: TestHTTPRequest) async -> TestHTTPResponse {
         state.record(request)
-        guard request.method == "POST", request.path == "/sdapi/v1/txt2img" else {
-            state.violation("\(request.method) \(request.path) is not POST /sdapi/v1/txt2img")
+        guard request.method == "POST", ["/sdapi/v1/txt2img", "/sdapi/v1/img2img"].contains(request.path) else {
+            state.violation("\(request.method) \(request.path) is not POST /sdapi/v1/txt2img or /sdapi/v1/img2img")
             return .json(["detail": "Not Found"], status: 404)
         }
         if let basicAuth, request.header("authorization") != "Basic \(Data(basicAuth.utf8).base64EncodedString())" {
@@ -47,6 +51,38 @@ public struct FakeAutomatic1111Server: Sendable {
                         ]
                     ]
                 ], status: 422)
+        }
+        if request.path == "/sdapi/v1/img2img" {
+            func invalid(_ field: String, _ message: String, type: String) -> TestHTTPResponse {
+                state.violation("\(field): \(message)")
+                return .json(
+                    ["detail": [["loc": ["body", .string(field)], "msg": .string(message), "type": .string(type)]]],
+                    status: 422)
+            }
+            guard let images = body["init_images"]?.array, !images.isEmpty else {
+                return invalid("init_images", "value is not a valid list", type: "type_error.list")
+            }
+            if let strength = body["denoising_strength"], strength.double == nil || !(0...1).contains(strength.double!)
+            {
+                return invalid("denoising_strength", "value is not a valid float from 0 to 1", type: "type_error.float")
+            }
+            var received = [FakeReceivedImage]()
+            for (index, image) in images.enumerated() {
+                guard let text = image.string else {
+                    return invalid("init_images", "str type expected", type: "type_error.str")
+                }
+                let field = "init_images[\(index)]"
+                let decoded: FakeReceivedImage? =
+                    text.hasPrefix("data:")
+                    ? try? FakeReceivedImage(dataURL: text, field: field)
+                    : Data(base64Encoded: text).map { FakeReceivedImage(field: field, bytes: Array($0)) }
+                guard let decoded, (try? decoded.checkImage()) != nil else {
+                    state.violation("\(field) is not a base64 image")
+                    return .json(["error": "HTTPException", "detail": "Invalid encoded image"], status: 500)
+                }
+                received.append(decoded)
+            }
+            references.append(received)
         }
         var width = (body["width"]?.int ?? 512) / 8 * 8
         var height = (body["height"]?.int ?? 512) / 8 * 8

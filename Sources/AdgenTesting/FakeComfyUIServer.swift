@@ -6,11 +6,23 @@ import Synchronization
 /// a `{class_type, inputs}`) and answers `{prompt_id, number, node_errors}` or 400 `{error, node_errors}`;
 /// `GET /history/{id}` is `{}` until the prompt ran (`pollsBeforeDone` polls), then `{id: {prompt, outputs,
 /// status}}`; `GET /view?filename&subfolder&type` serves the image; `GET /queue`, `POST /queue {delete}` and
-/// `POST /interrupt` manage the queue. The image is the size of the graph's `EmptyLatentImage`, rounded down to
-/// a multiple of 8 as the latent is.
+/// `POST /interrupt` manage the queue. The image is the size of the graph's `EmptyLatentImage` (or, in an img2img
+/// graph, its `ImageScale`), rounded down to a multiple of 8 as the latent is.
+///
+/// `POST /upload/image` takes a multipart form as the server's `image_upload` reads it: a file part `image` with a
+/// file name, optional `overwrite` (`true`/`1`), `subfolder` and `type` (`input`, `temp`, `output`); it stores the
+/// file (without `overwrite`, a taken name with other bytes becomes `name (1).ext`) and answers `{name, subfolder,
+/// type}`; a form it cannot read is a bare 400, as the server's. A `LoadImage` node whose `image` names no stored
+/// input file fails `/prompt` validation (400 with `node_errors`), as the server's `VALIDATE_INPUTS` does.
 public final class FakeComfyUIServer: Sendable {
     /// Faults and what was received.
     public let state = FakeServerState()
+    /// The images uploaded, with the name they were stored under as `filename`.
+    public let references = FakeReceivedImages()
+    /// The input folder: uploaded files by `subfolder/name` (or `name`).
+    public var inputs: [String: [UInt8]] { files.withLock { $0 } }
+
+    let files = Mutex([String: [UInt8]]())
     /// History polls before the prompt has run.
     public let pollsBeforeDone: Int
     /// Prompts received, by id: the filled graphs.
@@ -38,6 +50,7 @@ public final class FakeComfyUIServer: Sendable {
         state.record(request)
         switch (request.method, request.path) {
         case ("POST", "/prompt"): return await submit(request)
+        case ("POST", "/upload/image"): return upload(request)
         case ("GET", let path) where path.hasPrefix("/history/"): return history(String(path.dropFirst(9)))
         case ("GET", "/view"): return view(request)
         case ("GET", "/queue"):
@@ -75,10 +88,35 @@ public final class FakeComfyUIServer: Sendable {
         for (id, node) in nodes where node["class_type"]?.string == nil || node["inputs"]?.object == nil {
             state.violation("node \(id) has no class_type or inputs")
         }
-        let latent = nodes.values.first { $0["class_type"]?.string == "EmptyLatentImage" }
+        let latent = Self.sizeNode(graph)
         let sampler = nodes.values.first { $0["class_type"]?.string == "KSampler" }
         if latent?["inputs"]?["width"]?.int == nil { state.violation("EmptyLatentImage has no integer width") }
         if sampler?["inputs"]?["seed"]?.double == nil { state.violation("KSampler has no numeric seed") }
+        let stored = inputs
+        for id in nodes.keys.sorted() where nodes[id]?["class_type"]?.string == "LoadImage" {
+            let image = nodes[id]?["inputs"]?["image"]?.string ?? ""
+            guard stored[image] == nil else { continue }
+            state.violation("LoadImage \(id) names '\(image)', which was not uploaded")
+            return .json(
+                [
+                    "error": [
+                        "type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation",
+                        "details": "", "extra_info": [:],
+                    ],
+                    "node_errors": [
+                        id: [
+                            "errors": [
+                                [
+                                    "type": "custom_validation_failed", "message": "Custom validation failed for node",
+                                    "details": .string("image - Invalid image file: \(image)"), "extra_info": [:],
+                                ]
+                            ],
+                            "dependent_outputs": ["9"], "class_type": "LoadImage",
+                        ]
+                    ],
+                ],
+                status: 400)
+        }
         let fault = state.nextFault()
         switch fault {
         case .invalidRequest?:
@@ -114,6 +152,60 @@ public final class FakeComfyUIServer: Sendable {
         let filename = "ComfyUI_\(state.nextID("0000"))_.png"
         prompts.withLock { $0[id] = Prompt(graph: graph, pollsLeft: pollsBeforeDone, fault: fault, filename: filename) }
         return .json(["prompt_id": .string(id), "number": 1, "node_errors": [:]])
+    }
+
+    /// The node that sets the image's size: the `EmptyLatentImage`, else an `ImageScale` (img2img).
+    static func sizeNode(_ graph: JSONValue) -> JSONValue? {
+        let nodes = graph.object ?? [:]
+        return nodes.values.first { $0["class_type"]?.string == "EmptyLatentImage" }
+            ?? nodes.values.first { $0["class_type"]?.string == "ImageScale" }
+    }
+
+    /// `POST /upload/image`.
+    func upload(_ request: TestHTTPRequest) -> TestHTTPResponse {
+        func refuse(_ reason: String) -> TestHTTPResponse {
+            state.violation("/upload/image: \(reason)")
+            return TestHTTPResponse(status: 400)
+        }
+        let form: FakeMultipartBody
+        do {
+            form = try FakeMultipartBody(request)
+        } catch {
+            return refuse(error.description)
+        }
+        guard let image = form.files("image").first, let filename = image.filename, !filename.isEmpty else {
+            return refuse("no file part 'image' with a file name")
+        }
+        let fields = form.fields
+        let type = fields["type"] ?? "input"
+        guard ["input", "temp", "output"].contains(type) else { return refuse("type '\(type)'") }
+        let subfolder = fields["subfolder"] ?? ""
+        guard !filename.contains("/"), !filename.contains(".."), !subfolder.contains("..") else {
+            return refuse("'\(filename)' leaves the upload folder")
+        }
+        let record = FakeReceivedImage(
+            field: "image", filename: filename, mediaType: image.contentType, bytes: image.bytes)
+        guard (try? record.checkImage()) != nil else { return refuse("'\(filename)' is not an image") }
+        let overwrite = ["true", "1"].contains(fields["overwrite"] ?? "")
+        let name: String = files.withLock { files in
+            let key = { (name: String) in subfolder.isEmpty ? name : subfolder + "/" + name }
+            var name = filename
+            if !overwrite {
+                let stem = (filename as NSString).deletingPathExtension
+                let ext = (filename as NSString).pathExtension
+                var counter = 1
+                while let existing = files[key(name)], existing != image.bytes {
+                    name = "\(stem) (\(counter))" + (ext.isEmpty ? "" : ".\(ext)")
+                    counter += 1
+                }
+            }
+            files[key(name)] = image.bytes
+            return name
+        }
+        var stored = record
+        stored.filename = name
+        references.append([stored])
+        return .json(["name": .string(name), "subfolder": .string(subfolder), "type": .string(type)])
     }
 
     func history(_ id: String) -> TestHTTPResponse {
@@ -162,7 +254,7 @@ public final class FakeComfyUIServer: Sendable {
         guard let prompt = prompts.withLock({ $0.values.first { $0.filename == filename } }) else {
             return .text("404: Not Found", status: 404)
         }
-        let latent = prompt.graph.object?.values.first { $0["class_type"]?.string == "EmptyLatentImage" }?["inputs"]
+        let latent = Self.sizeNode(prompt.graph)?["inputs"]
         var width = (latent?["width"]?.int ?? 512) / 8 * 8
         var height = (latent?["height"]?.int ?? 512) / 8 * 8
         switch prompt.fault {

@@ -7,10 +7,14 @@ import Synchronization
 /// `IN_QUEUE`, then `IN_PROGRESS`, then `COMPLETED` after `pollsBeforeDone` polls; `GET …/requests/{id}` is the
 /// model's output `{images: [{url, width, height, content_type}], seed, has_nsfw_concepts}`;
 /// `PUT …/requests/{id}/cancel` answers 202 `{status: CANCELLATION_REQUESTED}`. Errors: `{detail: [{loc, msg,
-/// type}]}` (model errors) or `{detail, error_type}` (request errors).
+/// type}]}` (model errors) or `{detail, error_type}` (request errors). Images in the input (`image_url`,
+/// `image_urls` or any other field) must be `data:` URLs of real images; a malformed one is a 422 model error at that
+/// field. An input with an `image_url` and no prompt is a background removal: its result is the cut-out `image`.
 public final class FakeFalServer: Sendable {
     /// Faults and what was received.
     public let state = FakeServerState()
+    /// The images submitted inputs carried, with their input field.
+    public let references = FakeReceivedImages()
     /// The key it accepts.
     public let key: String
     /// Status polls before the request is `COMPLETED`.
@@ -97,6 +101,28 @@ public final class FakeFalServer: Sendable {
             state.violation("the input has no prompt")
             return Self.modelError(422, "field required", type: "missing")
         }
+        var received = [FakeReceivedImage]()
+        for key in (input.object ?? [:]).keys.sorted() {
+            let values = input[key]?.array ?? [input[key] ?? .null]
+            for value in values {
+                guard let text = value.string, text.hasPrefix("data:") else { continue }
+                do {
+                    received.append(try FakeReceivedImage(dataURL: text, field: key))
+                } catch {
+                    state.violation(error.description)
+                    return .json(
+                        [
+                            "detail": [
+                                [
+                                    "loc": ["body", .string(key)], "msg": .string("Failed to load the image: \(error)"),
+                                    "type": "image_load_error", "url": "https://docs.fal.ai/errors#image_load_error",
+                                ]
+                            ]
+                        ], status: 422)
+                }
+            }
+        }
+        references.append(received)
         var fault = state.nextFault()
         switch fault {
         case .quotaExhausted?:
@@ -145,7 +171,7 @@ public final class FakeFalServer: Sendable {
                 422, "The content could not be processed because it was flagged by a content checker.",
                 type: "content_policy_violation")
         }
-        if queued.input["image_url"] != nil {
+        if queued.input["image_url"] != nil && queued.input["prompt"] == nil {
             let bytes = FakeCutOut.cutOut(queued.input["image_url"]?.string ?? "") ?? TestImages.notAnImage
             return .json([
                 "image": ["url": .string("http://\(host)\(state.store(bytes))"), "content_type": "image/png"]

@@ -7,10 +7,13 @@ import Synchronization
 /// `Prefer: wait` answers the finished prediction when it is done within the create call; otherwise the
 /// prediction is `starting`, then `processing`, then `succeeded` after `pollsBeforeDone` polls of
 /// `GET /v1/predictions/{id}`; `POST /v1/predictions/{id}/cancel` cancels. Errors are problem+json
-/// (`{title, detail, status}`); a failed prediction carries `error`.
+/// (`{title, detail, status}`); a failed prediction carries `error`. A `data:` URL in the input (a string, or in a
+/// list) must hold a real image, else the create is a 422 naming the input.
 public final class FakeReplicateServer: Sendable {
     /// Faults and what was received.
     public let state = FakeServerState()
+    /// The images created predictions' inputs carried, with their input key.
+    public let references = FakeReceivedImages()
     /// The token it accepts.
     public let token: String
     /// Polls of `urls.get` before the prediction succeeds; 0: it is done within the create call.
@@ -121,6 +124,19 @@ public final class FakeReplicateServer: Sendable {
             state.violation("input.prompt missing")
             return Self.problem(422, "Input validation failed", "- input: prompt is required")
         }
+        var received = [FakeReceivedImage]()
+        for key in (input.object ?? [:]).keys.sorted() {
+            for value in input[key]?.array ?? [input[key] ?? .null] {
+                guard let text = value.string, text.hasPrefix("data:") else { continue }
+                do {
+                    received.append(try FakeReceivedImage(dataURL: text, field: key))
+                } catch {
+                    state.violation(error.description)
+                    return Self.problem(422, "Input validation failed", "- input.\(key): \(error)")
+                }
+            }
+        }
+        references.append(received)
         let wait = request.header("prefer")?.hasPrefix("wait") == true
         var prediction = Prediction(input: input, model: model, status: "starting", pollsLeft: pollsBeforeDone)
         let id = state.nextID("pred")

@@ -7,6 +7,10 @@ import Foundation
 /// for this request only through `override_settings.sd_model_checkpoint`. The answer's `images[0]` is base64.
 /// The webui's optional `--api-auth user:password` is read from `A1111_API_AUTH`. Its API cannot cancel one
 /// request (`/sdapi/v1/interrupt` stops whatever runs), so a cancelled task only drops the connection.
+///
+/// A request with a reference image goes to `POST /sdapi/v1/img2img` instead: the same fields, plus
+/// `init_images: [base64 of the product]` and `denoising_strength` (0.6 unless `generation.parameters` sets it).
+/// img2img starts from one image, so the logo cannot be sent: see `referenceProblem`.
 public struct Automatic1111Provider: ImageProvider {
     /// Settings with defaults.
     public struct Configuration: Sendable {
@@ -48,6 +52,27 @@ public struct Automatic1111Provider: ImageProvider {
             provider: "automatic1111", client: httpClient, timeout: configuration.requestTimeout, secret: encoded)
     }
 
+    /// How far img2img moves from the product image unless `denoising_strength` says otherwise.
+    public static let defaultDenoisingStrength = 0.6
+
+    /// Why reference images in `roles` cannot be sent with `parameters`, as a message saying how to fix it; nil
+    /// when they can. Checked at load, before any work, and again before a request is sent.
+    public static func referenceProblem(parameters: [String: String], roles: [ReferenceImage.Role] = [.product])
+        -> String?
+    {
+        guard !roles.isEmpty else { return nil }
+        if roles.count > 1 {
+            return "automatic1111's img2img starts from one image (the product), so the logo cannot be sent as a "
+                + "reference; send the product alone"
+        }
+        if let text = parameters["denoising_strength"] {
+            guard let value = Double(text), (0...1).contains(value) else {
+                return "generation.parameters.denoising_strength '\(text)' is not a number from 0 to 1"
+            }
+        }
+        return nil
+    }
+
     /// The request body.
     func body(for request: GenerationRequest) -> JSONValue {
         var body: [String: JSONValue] = [
@@ -61,6 +86,10 @@ public struct Automatic1111Provider: ImageProvider {
             "send_images": true,
             "save_images": false,
         ]
+        if let product = request.references.first {
+            body["init_images"] = [.string(product.base64)]
+            body["denoising_strength"] = .double(Self.defaultDenoisingStrength)
+        }
         if !["default", ""].contains(model) {
             body["override_settings"] = ["sd_model_checkpoint": .string(model)]
             body["override_settings_restore_afterwards"] = true
@@ -78,8 +107,15 @@ public struct Automatic1111Provider: ImageProvider {
         if let basicAuth {
             headers.append(("Authorization", "Basic \(Data(basicAuth.utf8).base64EncodedString())"))
         }
-        let answer = try await http.send(
-            .POST, base + "/sdapi/v1/txt2img", headers: headers, body: body(for: request).encoded)
+        if !request.references.isEmpty,
+            let problem = Self.referenceProblem(
+                parameters: parameters.merging(request.parameters, uniquingKeysWith: { $1 }),
+                roles: request.references.map(\.role))
+        {
+            throw ProviderError.invalidRequest(provider: id, message: problem)
+        }
+        let route = request.references.isEmpty ? "/sdapi/v1/txt2img" : "/sdapi/v1/img2img"
+        let answer = try await http.send(.POST, base + route, headers: headers, body: body(for: request).encoded)
         let json = try http.json(answer)
         let info = json["info"]?.string.flatMap { JSONValue.parse($0) }
         let requestID = info?["job_timestamp"]?.string ?? info?["seed"]?.int.map { "seed-\($0)" }

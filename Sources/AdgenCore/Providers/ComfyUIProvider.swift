@@ -1,10 +1,16 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 
 /// A ComfyUI server: `POST /prompt` with the workflow (the built-in txt2img one, or a file named in
 /// `generation.parameters.workflow`) filled with the prompt, negative prompt, seed, size and checkpoint; poll
 /// `GET /history/{prompt_id}` until the prompt has outputs; `GET /view` the first image. A cancelled Swift task
 /// deletes the prompt from the queue, or interrupts it when it is the one running. No key.
+///
+/// A request with reference images first uploads each to the server's input folder (`POST /upload/image`,
+/// multipart `image` with `overwrite=true`, under a name made from its digest, so the same image is the same file),
+/// then writes the names the server gave them into the workflow's `LoadImage` node(s). It runs `referenceWorkflow`:
+/// the built-in img2img graph, or the campaign's own workflow, which must then have a `LoadImage` node.
 public struct ComfyUIProvider: ImageProvider {
     /// Settings with defaults.
     public struct Configuration: Sendable {
@@ -28,6 +34,8 @@ public struct ComfyUIProvider: ImageProvider {
     public var model: String
     /// The workflow.
     public var workflow: ComfyUIWorkflow
+    /// The workflow of requests with reference images; nil: `workflow`.
+    public var referenceWorkflow: ComfyUIWorkflow?
     /// Sampler settings (`steps`, `cfg`, `sampler_name`, `scheduler`, `denoise`).
     public var parameters: [String: String]
     /// The settings.
@@ -37,11 +45,12 @@ public struct ComfyUIProvider: ImageProvider {
 
     /// Creates the adapter.
     public init(
-        model: String, workflow: ComfyUIWorkflow, parameters: [String: String] = [:], httpClient: HTTPClient,
-        configuration: Configuration = .init()
+        model: String, workflow: ComfyUIWorkflow, referenceWorkflow: ComfyUIWorkflow? = nil,
+        parameters: [String: String] = [:], httpClient: HTTPClient, configuration: Configuration = .init()
     ) {
         self.model = model
         self.workflow = workflow
+        self.referenceWorkflow = referenceWorkflow
         self.parameters = parameters
         self.configuration = configuration
         http = ProviderHTTP(provider: "comfyui", client: httpClient, timeout: configuration.requestTimeout)
@@ -55,7 +64,17 @@ public struct ComfyUIProvider: ImageProvider {
 
     public func generate(_ request: GenerationRequest) async throws -> GeneratedImage {
         let parameters = self.parameters.merging(request.parameters, uniquingKeysWith: { $1 })
-        let graph = workflow.filled(with: request, model: model, parameters: parameters)
+        let flow = request.references.isEmpty ? workflow : referenceWorkflow ?? workflow
+        var images = [ReferenceImage.Role: String]()
+        if !request.references.isEmpty {
+            if let problem = flow.referenceProblem(roles: request.references.map(\.role)) {
+                throw ProviderError.invalidRequest(provider: id, message: problem)
+            }
+            for reference in request.references where images[reference.role] == nil {
+                images[reference.role] = try await upload(reference)
+            }
+        }
+        let graph = flow.filled(with: request, model: model, parameters: parameters, images: images)
         let body: JSONValue = ["prompt": graph, "client_id": .string(clientID)]
         let answer = try await http.send(.POST, base + "/prompt", body: body.encoded)
         if answer.status == 400 {
@@ -80,6 +99,48 @@ public struct ComfyUIProvider: ImageProvider {
             provider: id, model: model, width: size.width, height: size.height, parameters: parameters)
         return GeneratedImage(
             bytes: bytes, width: size.width, height: size.height, costUSD: cost ?? 0, providerRequestID: promptID)
+    }
+
+    /// Uploads a reference image to the server's input folder; the name a `LoadImage` node takes it by
+    /// (`subfolder/name` when the server put it in a subfolder).
+    func upload(_ image: ReferenceImage) async throws(ProviderError) -> String {
+        let filename = Self.uploadName(image)
+        var form = MultipartForm()
+        form.add("image", filename: filename, contentType: image.mediaType, data: image.bytes)
+        form.add("overwrite", "true")
+        let answer = try await http.send(
+            .POST, base + "/upload/image", headers: [("Content-Type", form.contentType)], body: form.body)
+        guard answer.isSuccess else {
+            var error = http.failure(answer)
+            error.message = "uploading \(filename) to /upload/image: \(error.message)"
+            throw error
+        }
+        let json = try http.json(answer)
+        guard let name = json["name"]?.string, !name.isEmpty else {
+            throw ProviderError.badResponse(
+                provider: id, message: "the /upload/image answer has no name", status: answer.status)
+        }
+        let subfolder = json["subfolder"]?.string ?? ""
+        return subfolder.isEmpty ? name : subfolder + "/" + name
+    }
+
+    /// The name a reference is uploaded under: `adgen-` and 16 hex digits of its bytes' digest, then its own name
+    /// reduced to letters, digits, `.`, `-` and `_` (`adgen-3f2a…-ridge-3.png`). Overwriting it is harmless: the same
+    /// name holds the same bytes.
+    static func uploadName(_ image: ReferenceImage) -> String {
+        let digest = SHA256.hash(data: image.bytes).withUnsafeBytes { Hex.prefix(of: $0, digits: 16) }
+        let last = image.name.split(separator: "/").last.map(String.init) ?? ""
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+        let cleaned = String(last.map { allowed.contains($0) ? $0 : "-" }).trimmingCharacters(in: ["."])
+        return "adgen-\(digest)-\(cleaned.isEmpty ? "reference" : cleaned)"
+    }
+
+    /// Why reference images in `roles` cannot go into `workflow` (the one requests with references run), as a
+    /// message saying how to fix it; nil when they can.
+    public static func referenceProblem(workflow: ComfyUIWorkflow, roles: [ReferenceImage.Role] = [.product])
+        -> String?
+    {
+        roles.isEmpty ? nil : workflow.referenceProblem(roles: roles)
     }
 
     /// An image a prompt wrote.

@@ -1,8 +1,9 @@
 /// A ComfyUI workflow in API format (node id → `{class_type, inputs}`) and where a request goes into it: the
 /// sampler's seed, the prompt and negative prompt encoders its `positive` and `negative` inputs link to, the latent
-/// image its `latent_image` links to (width, height), and the checkpoint loader (the model). Found by following
-/// the sampler's links, or named in `generation.parameters` (`prompt_node`, `negative_node`, `sampler_node`,
-/// `latent_node`, `checkpoint_node`).
+/// image its `latent_image` links to (width, height; for img2img, the scaled image a `VAEEncode` there encodes),
+/// the checkpoint loader (the model), and the `LoadImage` nodes reference images go into (the first the product's,
+/// the second the logo's). Found by following the sampler's links, or named in `generation.parameters`
+/// (`prompt_node`, `negative_node`, `sampler_node`, `latent_node`, `checkpoint_node`, `image_node`, `logo_node`).
 public struct ComfyUIWorkflow: Sendable, Hashable {
     /// The graph.
     public var graph: [String: JSONValue]
@@ -12,6 +13,10 @@ public struct ComfyUIWorkflow: Sendable, Hashable {
     public var negativeNode: String?
     public var latentNode: String
     public var checkpointNode: String?
+    /// The node whose `image` input takes the uploaded product image; nil when the workflow has none.
+    public var imageNode: String?
+    /// The node whose `image` input takes the uploaded logo; nil when the workflow has none.
+    public var logoNode: String?
 
     /// The built-in txt2img workflow.
     public static var standard: ComfyUIWorkflow {
@@ -64,25 +69,54 @@ public struct ComfyUIWorkflow: Sendable, Hashable {
         negativeNode =
             try node("negative_node", parameters["negative_node"])
             ?? linked("negative").flatMap { graph[$0]?["inputs"]?["text"]?.string != nil ? $0 : nil }
-        guard
-            let latent = try node("latent_node", parameters["latent_node"])
-                ?? linked("latent_image").flatMap({ graph[$0]?["inputs"]?["width"] != nil ? $0 : nil })
-        else {
+        func sized(_ id: String?) -> String? {
+            guard let id, let inputs = graph[id]?["inputs"] else { return nil }
+            if inputs["width"] != nil { return id }
+            // img2img: the latent is a VAEEncode of pixels scaled to the size.
+            guard let pixels = inputs["pixels"]?[0]?.string, graph[pixels]?["inputs"]?["width"] != nil else {
+                return nil
+            }
+            return pixels
+        }
+        guard let latent = try node("latent_node", parameters["latent_node"]) ?? sized(linked("latent_image")) else {
             throw ProviderSetupError(
-                "the ComfyUI workflow's sampler \(sampler) has no empty latent image linked; name it in generation.parameters.latent_node"
-            )
+                "the ComfyUI workflow's sampler \(sampler) has no empty latent image (or VAEEncode of a scaled image) "
+                    + "linked; name the node with the width and height in generation.parameters.latent_node")
         }
         latentNode = latent
         checkpointNode =
             try node("checkpoint_node", parameters["checkpoint_node"])
             ?? graph.keys.sorted().first { graph[$0]?["class_type"]?.string == "CheckpointLoaderSimple" }
+        let loaders = graph.keys.filter { graph[$0]?["class_type"]?.string == "LoadImage" }.sorted {
+            (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1)
+        }
+        imageNode = try node("image_node", parameters["image_node"]) ?? loaders.first
+        logoNode = try node("logo_node", parameters["logo_node"]) ?? loaders.first { $0 != imageNode }
+    }
+
+    /// Why the workflow cannot take reference images in `roles`, as a message saying how to fix it; nil when it
+    /// can.
+    public func referenceProblem(roles: [ReferenceImage.Role]) -> String? {
+        if roles.contains(.product), imageNode == nil {
+            return "the ComfyUI workflow has no LoadImage node for the product image; add one where the image goes "
+                + "in, or name the node that takes it in generation.parameters.image_node"
+        }
+        if roles.contains(.logo), logoNode == nil {
+            return "the ComfyUI workflow has no second LoadImage node for the logo; add one, or name the node that "
+                + "takes it in generation.parameters.logo_node"
+        }
+        return nil
     }
 
     /// The sampler settings `generation.parameters` may set.
     static let samplerParameters = ["steps", "cfg", "sampler_name", "scheduler", "denoise"]
 
-    /// The graph with `request` written in. `model` replaces the checkpoint unless it is `default`.
-    public func filled(with request: GenerationRequest, model: String, parameters: [String: String]) -> JSONValue {
+    /// The graph with `request` written in. `model` replaces the checkpoint unless it is `default`; `images` are
+    /// the names uploaded reference images have on the server (`POST /upload/image`), written to the image nodes.
+    public func filled(
+        with request: GenerationRequest, model: String, parameters: [String: String],
+        images: [ReferenceImage.Role: String] = [:]
+    ) -> JSONValue {
         var graph = self.graph
         func set(_ node: String, _ input: String, _ value: JSONValue) {
             guard case .object(var members) = graph[node], case .object(var inputs) = members["inputs"] else { return }
@@ -99,7 +133,11 @@ public struct ComfyUIWorkflow: Sendable, Hashable {
         if let negativeNode { set(negativeNode, "text", .string(request.negativePrompt ?? "")) }
         set(latentNode, "width", .int(Int64(request.width)))
         set(latentNode, "height", .int(Int64(request.height)))
-        set(latentNode, "batch_size", 1)
+        // An image scaler (img2img) has no batch size.
+        let latentInputs = graph[latentNode]?["inputs"]
+        if latentInputs?["batch_size"] != nil || latentInputs?["image"] == nil { set(latentNode, "batch_size", 1) }
+        if let imageNode, let name = images[.product] { set(imageNode, "image", .string(name)) }
+        if let logoNode, let name = images[.logo] { set(logoNode, "image", .string(name)) }
         if let checkpointNode, !["default", "workflow", ""].contains(model) {
             set(checkpointNode, "ckpt_name", .string(model))
         }

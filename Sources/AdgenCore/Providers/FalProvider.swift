@@ -6,6 +6,11 @@ import AsyncHTTPClient
 /// `image_size: {width, height}`, `seed`, `num_images: 1`, `negative_prompt` when there is one, and
 /// `generation.parameters` (typed). A result flagged by the safety checker (`has_nsfw_concepts`) is a
 /// content-policy refusal.
+///
+/// Reference images go in as `data:` URLs in the field `generation.parameters.image_field` names (not itself sent):
+/// one string (`image_url`, as FLUX Kontext takes it) or, for a name ending in `_urls` or `[]`, a list
+/// (`image_urls`, as nano-banana and Seedream edit take it). Default: `image_url` for one reference, `image_urls`
+/// for several.
 public struct FalProvider: ImageProvider {
     /// Settings with defaults.
     public struct Configuration: Sendable {
@@ -57,13 +62,61 @@ public struct FalProvider: ImageProvider {
             "num_images": 1,
         ]
         if let negative = request.negativePrompt, !negative.isEmpty { input["negative_prompt"] = .string(negative) }
-        for (key, value) in parameters.merging(request.parameters, uniquingKeysWith: { $1 }) {
+        let parameters = self.parameters.merging(request.parameters, uniquingKeysWith: { $1 })
+        for (key, value) in parameters where key != "image_field" {
             input[key] = JSONValue.inferred(value)
+        }
+        if !request.references.isEmpty {
+            let field = Self.imageField(parameters, count: request.references.count)
+            let urls = request.references.map { JSONValue.string($0.dataURL) }
+            input[field.name] = field.isList ? .array(urls) : urls[0]
         }
         return input
     }
 
+    /// The input field reference images go in, and whether it takes a list: `image_field` (`image_urls`,
+    /// `reference_images[]`, `image_url`), else `image_url` for one image and `image_urls` for several.
+    static func imageField(_ parameters: [String: String], count: Int) -> (name: String, isList: Bool) {
+        guard let named = parameters["image_field"]?.trimmingCharacters(in: .whitespaces), !named.isEmpty else {
+            return count > 1 ? ("image_urls", true) : ("image_url", false)
+        }
+        if named.hasSuffix("[]") { return (String(named.dropLast(2)), true) }
+        return (named, named.hasSuffix("_urls"))
+    }
+
+    /// The text-to-image endpoints that would ignore an image: a model id ending in `text-to-image`, or one of these.
+    static let textToImageModels: Set<String> = [
+        "fal-ai/flux/schnell", "fal-ai/flux/dev", "fal-ai/flux-pro", "fal-ai/flux-pro/v1.1",
+        "fal-ai/flux-pro/v1.1-ultra",
+    ]
+
+    /// Why `model` cannot take reference images with `parameters`, as a message saying how to fix it; nil when it
+    /// can. Checked at load, before anything is paid for, and again before a request is sent.
+    public static func referenceProblem(
+        model: String, parameters: [String: String], roles: [ReferenceImage.Role] = [.product]
+    ) -> String? {
+        guard !roles.isEmpty else { return nil }
+        if parameters["image_field"] == nil, textToImageModels.contains(model) || model.hasSuffix("text-to-image") {
+            return "fal endpoint \(model) makes images from text only and would ignore the product image; use an "
+                + "endpoint that takes images (fal-ai/flux-pro/kontext, fal-ai/nano-banana/edit, …), or name its "
+                + "image input in generation.parameters.image_field"
+        }
+        let field = imageField(parameters, count: roles.count)
+        if roles.count > 1 && !field.isList {
+            return "fal input \(field.name) takes one image, so the logo cannot be sent with the product; name a list "
+                + "input in generation.parameters.image_field (image_urls, or NAME[])"
+        }
+        return nil
+    }
+
     public func generate(_ request: GenerationRequest) async throws -> GeneratedImage {
+        if !request.references.isEmpty,
+            let problem = Self.referenceProblem(
+                model: model, parameters: parameters.merging(request.parameters, uniquingKeysWith: { $1 }),
+                roles: request.references.map(\.role))
+        {
+            throw ProviderError.invalidRequest(provider: id, message: problem)
+        }
         let (requestID, result) = try await run(input: input(for: request))
         if let flags = result["has_nsfw_concepts"]?.array, flags.first?.bool == true {
             throw ProviderError.contentPolicy(

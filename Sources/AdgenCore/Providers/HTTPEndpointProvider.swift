@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 
 /// A generic JSON endpoint (`generation.provider: http`): `POST generation.base_url` with a body made from a
 /// template, the image read from the answer at a JSON path (base64, a `data:` URI or a URL to download), or the
@@ -7,7 +8,10 @@ import AsyncHTTPClient
 /// `generation.parameters`:
 /// - `body`: the JSON template. A string that is exactly a placeholder becomes the typed value (`"{{seed}}"` → a
 ///   number); inside longer text it is replaced as text. Placeholders: `prompt`, `negative_prompt`, `seed`,
-///   `width`, `height`, `model`, and every other parameter by its name. Default: all six, by their names.
+///   `width`, `height`, `model`, and every other parameter by its name. Default: all six, by their names. For a
+///   request with reference images: `reference_image_base64` and `reference_image_data_url` (the product),
+///   `logo_image_base64` and `logo_image_data_url` (the logo), and `reference_image_media_type`; a template must
+///   have the product's (and the logo's, when it is sent) to take references (`referenceProblem`).
 /// - `image_path`: where the image is in the answer, e.g. `data[0].b64_json` (default `image`).
 /// - `request_id_path`: where the request's id is (default `id`).
 /// - `token_env`: an environment variable whose value is sent as `Authorization: Bearer …`.
@@ -81,6 +85,60 @@ public struct HTTPEndpointProvider: ImageProvider {
         http = ProviderHTTP(provider: "http", client: httpClient, timeout: configuration.requestTimeout, secret: token)
     }
 
+    /// The placeholders that carry each reference image, by role.
+    public static let referencePlaceholders: [ReferenceImage.Role: [String]] = [
+        .product: ["reference_image_base64", "reference_image_data_url"],
+        .logo: ["logo_image_base64", "logo_image_data_url"],
+    ]
+
+    /// Why a body template in `parameters` cannot carry reference images in `roles`, as a message saying how to fix
+    /// it; nil when it can. Checked at load, before any work, and again before a request is sent.
+    public static func referenceProblem(parameters: [String: String], roles: [ReferenceImage.Role] = [.product])
+        -> String?
+    {
+        guard !roles.isEmpty else { return nil }
+        // A body that is not JSON is the factory's error.
+        guard let template = JSONValue.parse(parameters["body"] ?? defaultBody) else { return nil }
+        let used = placeholders(in: template)
+        for role in [ReferenceImage.Role.product, .logo] where roles.contains(role) {
+            let names = referencePlaceholders[role] ?? []
+            if used.isDisjoint(with: names) {
+                let what = role == .product ? "the product image" : "the logo"
+                let list = names.map { "{{\($0)}}" }.joined(separator: " or ")
+                return parameters["body"] == nil
+                    ? "the http provider's default body has no place for \(what); write generation.parameters.body "
+                        + "with \(list) where the endpoint takes it"
+                    : "generation.parameters.body has no \(list) placeholder, so \(what) cannot be sent; add it "
+                        + "where the endpoint takes the image"
+            }
+        }
+        return nil
+    }
+
+    /// The placeholder names a template uses, as `fill` replaces them: a whole string (`"{{ seed }}"`), or inside
+    /// text without spaces (`"x {{seed}}"`).
+    static func placeholders(in template: JSONValue) -> Set<String> {
+        switch template {
+        case .string(let text):
+            var names = Set<String>()
+            if text.hasPrefix("{{"), text.hasSuffix("}}"), text.count > 4 {
+                names.insert(String(text.dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces))
+            }
+            var rest = Substring(text)
+            while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+                names.insert(String(rest[open.upperBound..<close.lowerBound]))
+                rest = rest[close.upperBound...]
+            }
+            return names
+        case .array(let elements):
+            return elements.reduce(into: Set()) { $0.formUnion(placeholders(in: $1)) }
+        case .object(let members):
+            return members.values.reduce(into: Set()) { $0.formUnion(placeholders(in: $1)) }
+        default:
+            return []
+        }
+    }
+
     /// The values of the placeholders for `request`.
     func values(for request: GenerationRequest, extra: [String: JSONValue] = [:]) -> [String: JSONValue] {
         var values: [String: JSONValue] = [
@@ -91,6 +149,15 @@ public struct HTTPEndpointProvider: ImageProvider {
         for (key, value) in parameters.merging(request.parameters, uniquingKeysWith: { $1 })
         where !Self.ownParameters.contains(key) {
             values[key] = .string(value)
+        }
+        if let product = request.references.first(where: { $0.role == .product }) ?? request.references.first {
+            values["reference_image_base64"] = .string(product.base64)
+            values["reference_image_data_url"] = .string(product.dataURL)
+            values["reference_image_media_type"] = .string(product.mediaType)
+        }
+        if let logo = request.references.first(where: { $0.role == .logo }) {
+            values["logo_image_base64"] = .string(logo.base64)
+            values["logo_image_data_url"] = .string(logo.dataURL)
         }
         return values.merging(extra, uniquingKeysWith: { $1 })
     }
@@ -135,6 +202,11 @@ public struct HTTPEndpointProvider: ImageProvider {
     }
 
     public func generate(_ request: GenerationRequest) async throws -> GeneratedImage {
+        if !request.references.isEmpty,
+            let problem = Self.referenceProblem(parameters: parameters, roles: request.references.map(\.role))
+        {
+            throw ProviderError.invalidRequest(provider: id, message: problem)
+        }
         let (bytes, requestID) = try await call(Self.fill(template, with: values(for: request)))
         let size = try ImageCheck(size: sizeRule).verify(
             bytes, width: request.width, height: request.height, provider: id, requestID: requestID)

@@ -36,6 +36,44 @@ public struct ProviderFactory: Sendable {
         }
     }
 
+    /// Why `provider` with `model` and `parameters` (a campaign's `generation:`) cannot work from the reference
+    /// images in `roles` (the product, then the logo when it is sent too), as a message that says how to fix it;
+    /// nil when it can, and for `local`, which handles references itself. Offline and cheap: the campaign loader
+    /// calls it before anything is paid for. `directory` resolves a relative ComfyUI `workflow` (the campaign
+    /// file's folder); a workflow that cannot be read, like an unknown provider, is `provider(for:)`'s error, not
+    /// this one's.
+    public static func referenceProblem(
+        provider: String, model: String, parameters: [String: String], roles: [ReferenceImage.Role] = [.product],
+        directory: String? = nil
+    ) -> String? {
+        guard !roles.isEmpty else { return nil }
+        let model = provider != "local" && model == LocalProvider.model ? defaultModel(for: provider) : model
+        switch provider {
+        case "openai":
+            return OpenAIProvider.referenceProblem(model: model, parameters: parameters, roles: roles)
+        case "replicate":
+            return ReplicateProvider.referenceProblem(model: model, parameters: parameters, roles: roles)
+        case "fal":
+            return FalProvider.referenceProblem(model: model, parameters: parameters, roles: roles)
+        case "comfyui":
+            guard parameters["workflow"] != nil else {
+                guard let builtIn = try? ComfyUIWorkflow.standardImageToImage else { return nil }
+                return builtIn.referenceProblem(roles: roles) == nil
+                    ? nil
+                    : "the built-in ComfyUI img2img workflow takes the product image only; to send the logo too, "
+                        + "use a workflow of your own with a second LoadImage node (generation.parameters.workflow)"
+            }
+            guard let workflow = try? comfyWorkflow(parameters, directory: directory) else { return nil }
+            return ComfyUIProvider.referenceProblem(workflow: workflow, roles: roles)
+        case "automatic1111":
+            return Automatic1111Provider.referenceProblem(parameters: parameters, roles: roles)
+        case "http":
+            return HTTPEndpointProvider.referenceProblem(parameters: parameters, roles: roles)
+        default:
+            return nil
+        }
+    }
+
     /// The provider for `campaign`, with paths resolved against its file's folder.
     public func provider(for campaign: Campaign) throws(ProviderSetupError) -> any ImageProvider {
         var factory = self
@@ -77,13 +115,13 @@ public struct ProviderFactory: Sendable {
             var configuration = ComfyUIProvider.Configuration()
             if let base = settings.baseURL { configuration.baseURL = base }
             let workflow = try comfyWorkflow(parameters)
+            // Without a workflow of the campaign's own, requests with a reference image run the built-in img2img one.
+            let referenceWorkflow = parameters["workflow"] == nil ? try ComfyUIWorkflow.standardImageToImage : nil
             var sampler = parameters
-            for key in ["workflow", "prompt_node", "negative_node", "sampler_node", "latent_node", "checkpoint_node"] {
-                sampler[key] = nil
-            }
+            for key in Self.comfyNodeParameters { sampler[key] = nil }
             return ComfyUIProvider(
-                model: model, workflow: workflow, parameters: sampler, httpClient: httpClient,
-                configuration: configuration)
+                model: model, workflow: workflow, referenceWorkflow: referenceWorkflow, parameters: sampler,
+                httpClient: httpClient, configuration: configuration)
         case "automatic1111":
             var configuration = Automatic1111Provider.Configuration()
             if let base = settings.baseURL { configuration.baseURL = base }
@@ -190,7 +228,21 @@ public struct ProviderFactory: Sendable {
             configuration: configuration)
     }
 
+    /// The `generation.parameters` of a ComfyUI campaign that say where things go in the workflow, not sampler
+    /// settings.
+    static let comfyNodeParameters = [
+        "workflow", "prompt_node", "negative_node", "sampler_node", "latent_node", "checkpoint_node", "image_node",
+        "logo_node",
+    ]
+
     func comfyWorkflow(_ parameters: [String: String]) throws(ProviderSetupError) -> ComfyUIWorkflow {
+        try Self.comfyWorkflow(parameters, directory: directory)
+    }
+
+    /// The workflow `parameters` name (resolved against `directory`), else the built-in txt2img one.
+    static func comfyWorkflow(_ parameters: [String: String], directory: String?) throws(ProviderSetupError)
+        -> ComfyUIWorkflow
+    {
         guard let path = parameters["workflow"] else {
             return try ComfyUIWorkflow(json: ComfyUIWorkflow.defaultSource, parameters: parameters)
         }

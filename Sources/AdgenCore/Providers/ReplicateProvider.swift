@@ -8,6 +8,10 @@ import Foundation
 /// cancelled Swift task cancels it at `urls.cancel`. The input is `prompt`, `aspect_ratio` (FLUX style, the
 /// planner's family), `seed`, `negative_prompt` when there is one, and `generation.parameters` (typed: numbers
 /// and booleans as such). `size_mode: pixels` sends `width` and `height` instead of `aspect_ratio`.
+///
+/// Reference images go in as `data:` URLs in the input `generation.parameters.image_input` names (not itself sent),
+/// as models name it differently: `input_image` (FLUX Kontext, one image), or with a trailing `[]` a list
+/// (`image_input[]` for nano-banana sends `image_input: [url, …]`).
 public struct ReplicateProvider: ImageProvider {
     /// Settings with defaults.
     public struct Configuration: Sendable {
@@ -90,13 +94,53 @@ public struct ReplicateProvider: ImageProvider {
             input["aspect_ratio"] = .string(Self.aspectRatio(width: request.width, height: request.height))
         }
         if let negative = request.negativePrompt, !negative.isEmpty { input["negative_prompt"] = .string(negative) }
-        for (key, value) in parameters.merging(request.parameters, uniquingKeysWith: { $1 }) where key != "size_mode" {
+        let parameters = self.parameters.merging(request.parameters, uniquingKeysWith: { $1 })
+        for (key, value) in parameters where key != "size_mode" && key != "image_input" {
             input[key] = JSONValue.inferred(value)
+        }
+        if !request.references.isEmpty, let field = Self.imageInput(parameters) {
+            let urls = request.references.map { JSONValue.string($0.dataURL) }
+            input[field.name] = field.isList ? .array(urls) : urls[0]
         }
         return input
     }
 
+    /// The model input reference images go in, from `image_input`: `input_image` (one), `image_input[]` (a list
+    /// named `image_input`); nil when it is not set.
+    static func imageInput(_ parameters: [String: String]) -> (name: String, isList: Bool)? {
+        guard let named = parameters["image_input"]?.trimmingCharacters(in: .whitespaces), !named.isEmpty else {
+            return nil
+        }
+        return named.hasSuffix("[]") ? (String(named.dropLast(2)), true) : (named, false)
+    }
+
+    /// Why `model` cannot take reference images with `parameters`, as a message saying how to fix it; nil when it
+    /// can. Replicate models name their image input differently, so `image_input` must name it. Checked at load,
+    /// before anything is paid for, and again before a request is sent.
+    public static func referenceProblem(
+        model: String, parameters: [String: String], roles: [ReferenceImage.Role] = [.product]
+    ) -> String? {
+        guard !roles.isEmpty else { return nil }
+        guard let field = imageInput(parameters), !field.name.isEmpty else {
+            return "replicate model \(model) needs generation.parameters.image_input to take the product image: the "
+                + "name of the model's image input, e.g. input_image (FLUX Kontext) or image_input[] (a list, "
+                + "nano-banana); see the model's API page"
+        }
+        if roles.count > 1 && !field.isList {
+            return "replicate input \(field.name) takes one image, so the logo cannot be sent with the product; name a "
+                + "list input with a trailing [] in generation.parameters.image_input (e.g. image_input[])"
+        }
+        return nil
+    }
+
     public func generate(_ request: GenerationRequest) async throws -> GeneratedImage {
+        if !request.references.isEmpty,
+            let problem = Self.referenceProblem(
+                model: model, parameters: parameters.merging(request.parameters, uniquingKeysWith: { $1 }),
+                roles: request.references.map(\.role))
+        {
+            throw ProviderError.invalidRequest(provider: id, message: problem)
+        }
         let prediction = try await run(input: input(for: request))
         let requestID = prediction.id
         guard let location = Self.firstOutput(prediction.output) else {

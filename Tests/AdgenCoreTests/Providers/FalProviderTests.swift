@@ -9,8 +9,8 @@ import Testing
     static let key = "fal-test-key:0123456789"
 
     func provider(
-        _ server: TestHTTPServer, model: String = "fal-ai/flux/dev", generationTimeout: Duration = .seconds(5),
-        timeout: Duration = normalTimeout
+        _ server: TestHTTPServer, model: String = "fal-ai/flux/dev", parameters: [String: String] = [:],
+        generationTimeout: Duration = .seconds(5), timeout: Duration = normalTimeout
     )
         -> FalProvider
     {
@@ -20,7 +20,9 @@ import Testing
         configuration.pollInterval = .milliseconds(10)
         configuration.generationTimeout = generationTimeout
         return FalProvider(
-            key: Self.key, model: model, parameters: ["num_inference_steps": "28"], httpClient: .shared,
+            key: Self.key, model: model,
+            parameters: ["num_inference_steps": "28"].merging(parameters, uniquingKeysWith: { $1 }),
+            httpClient: .shared,
             configuration: configuration)
     }
 
@@ -94,6 +96,89 @@ import Testing
                 })
             #expect(error.kind == "timeout")
             #expect(fake.state.cancelled.count == 1)
+        }
+    }
+
+    @Test func aProductReferenceGoesInImageURLAsADataURL() async throws {
+        let fake = FakeFalServer(key: Self.key, pollsBeforeDone: 1)
+        let product = try reference(.product)
+        try await withTestHTTPServer(fake.handler) { server in
+            let image = try await provider(server, model: "fal-ai/flux-pro/kontext").generate(
+                request(width: 1024, height: 768, references: [product]))
+            #expect((image.width, image.height) == (1024, 768))
+            #expect(try Image.decode(image.bytes).height == 768)
+            let submit = try #require(fake.state.requests.first)
+            #expect(submit.path == "/fal-ai/flux-pro/kontext")
+            let input = try #require(submit.json)
+            #expect(input["image_url"]?.string?.hasPrefix("data:image/png;base64,") == true)
+            #expect(input["prompt"]?.string == "trail running shoe on a rock, warm light")
+            #expect(input["image_field"] == nil)
+            #expect(
+                fake.references.all == [
+                    FakeReceivedImage(field: "image_url", mediaType: "image/png", bytes: product.bytes)
+                ])
+            #expect(fake.state.violations.isEmpty)
+        }
+    }
+
+    @Test(arguments: [[:], ["image_field": "image_urls"]])
+    func severalReferencesGoInAListInTheirOrder(_ parameters: [String: String]) async throws {
+        let fake = FakeFalServer(key: Self.key, pollsBeforeDone: 0)
+        let product = try reference(.product)
+        let logo = try reference(.logo)
+        try await withTestHTTPServer(fake.handler) { server in
+            _ = try await provider(server, model: "fal-ai/nano-banana/edit", parameters: parameters).generate(
+                request(references: [product, logo]))
+            let input = try #require(fake.state.requests.first?.json)
+            #expect(input["image_urls"]?.array?.count == 2)
+            #expect(input["image_url"] == nil && input["image_field"] == nil)
+            #expect(fake.references.all.map(\.field) == ["image_urls", "image_urls"])
+            #expect(fake.references.all.map(\.bytes) == [product.bytes, logo.bytes])
+        }
+    }
+
+    @Test func aFieldOfTheModelsOwnTakesOneImageOrWithBracketsAList() async throws {
+        let fake = FakeFalServer(key: Self.key, pollsBeforeDone: 0)
+        let product = try reference(.product)
+        try await withTestHTTPServer(fake.handler) { server in
+            _ = try await provider(server, model: "fal-ai/some/edit", parameters: ["image_field": "reference_images[]"])
+                .generate(request(references: [product]))
+            let input = try #require(fake.state.requests.first?.json)
+            #expect(input["reference_images"]?.array?.count == 1)
+            #expect(input["reference_images[]"] == nil && input["image_url"] == nil)
+            #expect(fake.references.all.map(\.bytes) == [product.bytes])
+        }
+    }
+
+    @Test func aTextOnlyRequestSendsNoImage() async throws {
+        let fake = FakeFalServer(key: Self.key, pollsBeforeDone: 0)
+        try await withTestHTTPServer(fake.handler) { server in
+            _ = try await provider(server, parameters: ["image_field": "image_urls"]).generate(request())
+            let input = try #require(fake.state.requests.first?.json)
+            #expect(input["image_urls"] == nil && input["image_url"] == nil && input["image_field"] == nil)
+            #expect(input["image_size"]?["width"]?.int == 1024)
+            #expect(fake.references.all.isEmpty)
+        }
+    }
+
+    @Test func aTextToImageEndpointCannotTakeReferencesAndNothingIsSent() async throws {
+        let problem = try #require(FalProvider.referenceProblem(model: "fal-ai/flux/dev", parameters: [:]))
+        #expect(problem.contains("fal-ai/flux/dev") && problem.contains("image_field"))
+        #expect(
+            FalProvider.referenceProblem(model: "fal-ai/bytedance/seedream/v4/text-to-image", parameters: [:]) != nil)
+        #expect(FalProvider.referenceProblem(model: "fal-ai/flux-pro/kontext", parameters: [:]) == nil)
+        #expect(
+            FalProvider.referenceProblem(
+                model: "fal-ai/flux-pro/kontext", parameters: ["image_field": "image_url"], roles: [.product, .logo])?
+                .contains("takes one image") == true)
+        let fake = FakeFalServer(key: Self.key, pollsBeforeDone: 0)
+        let product = try reference(.product)
+        try await withTestHTTPServer(fake.handler) { server in
+            let error = try #require(
+                await providerError { try await provider(server).generate(request(references: [product])) })
+            #expect(error.kind == "invalid_request")
+            #expect(error.message == problem)
+            #expect(fake.state.requests.isEmpty)
         }
     }
 

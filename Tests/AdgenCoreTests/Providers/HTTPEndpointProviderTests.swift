@@ -73,6 +73,59 @@ import Testing
         }
     }
 
+    @Test func theReferencePlaceholdersCarryTheProductAndTheLogo() async throws {
+        let seen = ReceivedBodies()
+        let png = TestImages.png(width: 512, height: 512)
+        let handler: TestHTTPServer.Handler = { request in
+            seen.append(request.json)
+            return .json(["image": .string(Data(png).base64EncodedString())])
+        }
+        let product = try reference(.product)
+        let logo = try reference(.logo)
+        try await withTestHTTPServer(handler) { server in
+            let http = try provider(
+                server.baseURL,
+                parameters: [
+                    "body":
+                        #"{"prompt": "{{prompt}}", "init_image": "{{reference_image_base64}}", "images": ["{{reference_image_data_url}}", "{{logo_image_data_url}}"], "logo": "{{logo_image_base64}}"}"#
+                ])
+            let image = try await http.generate(request(width: 512, height: 512, references: [product, logo]))
+            #expect(image.bytes == png)
+            let body = try #require(seen.first)
+            #expect(body["init_image"]?.string.flatMap { Data(base64Encoded: $0) }.map(Array.init) == product.bytes)
+            #expect(body["logo"]?.string.flatMap { Data(base64Encoded: $0) }.map(Array.init) == logo.bytes)
+            let urls = (body["images"]?.array ?? []).compactMap(\.string)
+            #expect(
+                try urls.map { try FakeReceivedImage(dataURL: $0, field: "images").bytes } == [
+                    product.bytes, logo.bytes,
+                ])
+            #expect(body["prompt"]?.string == "trail running shoe on a rock, warm light")
+        }
+    }
+
+    @Test func aTemplateWithoutAReferencePlaceholderCannotTakeOneAndNothingIsSent() async throws {
+        let problem = try #require(HTTPEndpointProvider.referenceProblem(parameters: [:]))
+        #expect(problem.contains("{{reference_image_base64}}") && problem.contains("generation.parameters.body"))
+        let logo = #"{"p": "{{prompt}}", "image": "data:image/png;base64,{{reference_image_base64}}"}"#
+        #expect(HTTPEndpointProvider.referenceProblem(parameters: ["body": logo]) == nil)
+        #expect(
+            HTTPEndpointProvider.referenceProblem(parameters: ["body": logo], roles: [.product, .logo])?.contains(
+                "{{logo_image_base64}}") == true)
+        let requests = ReceivedBodies()
+        let handler: TestHTTPServer.Handler = { request in
+            requests.append(request.json)
+            return .json(["image": ""])
+        }
+        let product = try reference(.product)
+        try await withTestHTTPServer(handler) { server in
+            let error = try #require(
+                await providerError { try await provider(server.baseURL).generate(request(references: [product])) })
+            #expect(error.kind == "invalid_request")
+            #expect(error.message == problem)
+            #expect(requests.first == nil, "nothing was posted")
+        }
+    }
+
     @Test func anImageAnswerIsUsedAsIs() async throws {
         let png = TestImages.png(width: 256, height: 256)
         try await withTestHTTPServer({ _ in .bytes(png, contentType: "image/png") }) { server in

@@ -1,5 +1,7 @@
+import AdgenImaging
 import AdgenTesting
 import AsyncHTTPClient
+import Crypto
 import Testing
 
 @testable import AdgenCore
@@ -65,10 +67,27 @@ func cancelledError(
 }
 
 /// A request at a size every fake supports.
-func request(width: Int = 1024, height: Int = 1024, seed: UInt64 = 42, negative: String? = nil) -> GenerationRequest {
+func request(
+    width: Int = 1024, height: Int = 1024, seed: UInt64 = 42, negative: String? = nil,
+    references: [ReferenceImage] = []
+) -> GenerationRequest {
     GenerationRequest(
         prompt: "trail running shoe on a rock, warm light", negativePrompt: negative, seed: seed, width: width,
-        height: height, model: "m")
+        height: height, model: "m", references: references)
+}
+
+/// A reference image as an advertiser sends one: a PNG whose product (red; the logo blue) sits on a transparent
+/// background, with its digest.
+func reference(
+    _ role: ReferenceImage.Role = .product, name: String? = nil, width: Int = 96, height: Int = 64
+) throws -> ReferenceImage {
+    let canvas = try Image.solid(width: width, height: height, color: RGBA(red: 0, green: 0, blue: 0, alpha: 0))
+    let color = role == .product ? RGBA(red: 200, green: 60, blue: 30) : RGBA(red: 20, green: 40, blue: 200)
+    let subject = try Image.solid(width: width / 2, height: height / 2, color: color)
+    let bytes = try canvas.composited(subject, x: width / 4, y: height / 4).encoded(EncodeOptions(format: .png))
+    return ReferenceImage(
+        role: role, name: name ?? (role == .product ? "ridge-3.png" : "logo.png"), mediaType: "image/png",
+        sha256: Hex.string(SHA256.hash(data: bytes)), bytes: bytes)
 }
 
 extension GenerationSettings {

@@ -109,6 +109,77 @@ import Testing
         }
     }
 
+    @Test func aProductReferenceGoesInTheInputImageInputNames() async throws {
+        let fake = FakeReplicateServer(token: Self.token, pollsBeforeDone: 1)
+        let product = try reference(.product)
+        try await withTestHTTPServer(fake.handler) { server in
+            let image = try await provider(
+                server, model: "black-forest-labs/flux-kontext-pro", parameters: ["image_input": "input_image"]
+            ).generate(request(width: 1280, height: 832, references: [product]))
+            #expect((image.width, image.height) == (1280, 832))
+            #expect(try Image.decode(image.bytes).width == 1280)
+            let create = try #require(fake.state.requests.first)
+            #expect(create.path == "/v1/models/black-forest-labs/flux-kontext-pro/predictions")
+            let input = try #require(create.json?["input"])
+            #expect(input["input_image"]?.string?.hasPrefix("data:image/png;base64,") == true)
+            #expect(input["image_input"] == nil, "the parameter names the input; it is not one")
+            #expect(input["prompt"]?.string == "trail running shoe on a rock, warm light")
+            #expect(
+                fake.references.all == [
+                    FakeReceivedImage(field: "input_image", mediaType: "image/png", bytes: product.bytes)
+                ])
+            #expect(fake.state.violations.isEmpty)
+        }
+    }
+
+    @Test func aTrailingBracketPairSendsTheProductAndTheLogoAsAList() async throws {
+        let fake = FakeReplicateServer(token: Self.token, pollsBeforeDone: 0)
+        let product = try reference(.product)
+        let logo = try reference(.logo)
+        try await withTestHTTPServer(fake.handler) { server in
+            _ = try await provider(server, model: "google/nano-banana", parameters: ["image_input": "image_input[]"])
+                .generate(request(references: [product, logo]))
+            let input = try #require(fake.state.requests.first?.json?["input"])
+            #expect(input["image_input"]?.array?.count == 2)
+            #expect(input["image_input[]"] == nil)
+            #expect(fake.references.all.map(\.field) == ["image_input", "image_input"])
+            #expect(fake.references.all.map(\.bytes) == [product.bytes, logo.bytes])
+        }
+    }
+
+    @Test func aTextOnlyRequestSendsNoImage() async throws {
+        let fake = FakeReplicateServer(token: Self.token, pollsBeforeDone: 0)
+        try await withTestHTTPServer(fake.handler) { server in
+            _ = try await provider(server, parameters: ["image_input": "input_image"]).generate(request())
+            let input = try #require(fake.state.requests.first?.json?["input"])
+            #expect(input["input_image"] == nil && input["image_input"] == nil)
+            #expect(fake.references.all.isEmpty)
+        }
+    }
+
+    @Test func withoutImageInputAModelCannotTakeReferencesAndNothingIsSent() async throws {
+        let problem = try #require(
+            ReplicateProvider.referenceProblem(model: "black-forest-labs/flux-kontext-pro", parameters: [:]))
+        #expect(problem.contains("image_input") && problem.contains("input_image"))
+        #expect(
+            ReplicateProvider.referenceProblem(
+                model: "black-forest-labs/flux-kontext-pro", parameters: ["image_input": "input_image"],
+                roles: [.product, .logo])?.contains("takes one image") == true)
+        #expect(
+            ReplicateProvider.referenceProblem(
+                model: "google/nano-banana", parameters: ["image_input": "image_input[]"], roles: [.product, .logo])
+                == nil)
+        let fake = FakeReplicateServer(token: Self.token, pollsBeforeDone: 0)
+        let product = try reference(.product)
+        try await withTestHTTPServer(fake.handler) { server in
+            let error = try #require(
+                await providerError { try await provider(server).generate(request(references: [product])) })
+            #expect(error.kind == "invalid_request")
+            #expect(error.message == problem.replacingOccurrences(of: "flux-kontext-pro", with: "flux-schnell"))
+            #expect(fake.state.requests.isEmpty)
+        }
+    }
+
     @Test func aMissingTokenIsASetupErrorNamingTheVariable() {
         #expect {
             try ProviderFactory(environment: ["OPENAI_API_KEY": "x"], httpClient: .shared)
