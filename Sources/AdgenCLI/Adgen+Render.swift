@@ -30,6 +30,7 @@ extension Adgen {
         /// Tags worth counting in the summary.
         static let reportedTags: Set<String> = [
             "text-shrunk", "text-truncated", "quality-lowered", "near-duplicate", "below-min-score",
+            "subject-covered",
         ]
 
         /// `rendering 12/48 · 3.1/s · ETA 12 s · 1 failed`

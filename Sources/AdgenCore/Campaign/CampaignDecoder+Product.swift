@@ -46,11 +46,14 @@ extension CampaignDecoder {
         } else {
             remover = pipeline.first { if case .removeBackground = $0 { true } else { false } }
         }
-        if mode == .reference, let problem = ProviderFactory.referenceProblem(
-            provider: generation.provider, model: generation.model, parameters: generation.parameters)
+        if mode == .reference,
+            let problem = ProviderFactory.referenceProblem(
+                provider: generation.provider, model: generation.model, parameters: generation.parameters,
+                roles: referenceLogo ? [.product, .logo] : [.product], directory: directory)
         {
             error(
-                values["mode"] ?? node, "mode: reference cannot run on \(generation.provider) (\(generation.model)): \(problem)",
+                values["mode"] ?? node,
+                "mode: reference cannot run on \(generation.provider) (\(generation.model)): \(problem)",
                 hint: "use `mode: composite`, or a provider and model that take input images (docs/providers.md)")
         }
 
@@ -62,7 +65,8 @@ extension CampaignDecoder {
             let resolved = resolve(path, at: imageNode, what: "the product image")
         else { return nil }
         guard FileManager.default.fileExists(atPath: resolved) else {
-            error(imageNode, "product image not found: \(path)", hint: "paths are relative to the campaign file's folder")
+            error(
+                imageNode, "product image not found: \(path)", hint: "paths are relative to the campaign file's folder")
             return nil
         }
         let bytes: [UInt8]
@@ -74,18 +78,24 @@ extension CampaignDecoder {
             diagnostics += error.diagnostics
             return nil
         } catch let error as ImagingError {
-            self.error(
-                imageNode, "the product image \(path) cannot be used: \(error.message)",
-                hint: error.isTooLarge
-                    ? "scale it down: \(Product.maxPixels / 1_000_000) megapixels is plenty for any ad size"
-                    : "use a PNG (or WebP) cutout with a transparent background")
+            if error.isTooLarge {
+                let size = error.message.split(separator: ";").first.map(String.init) ?? error.message
+                self.error(
+                    imageNode, "the product image \(path) is too large: \(size)",
+                    hint: "scale it down: \(Product.maxPixels / 1_000_000) megapixels is plenty for any ad size")
+            } else {
+                self.error(
+                    imageNode, "the product image \(path) cannot be used: \(error.message)",
+                    hint: "use a PNG (or WebP) cutout with a transparent background")
+            }
             return nil
         } catch {
             self.error(imageNode, "the product image \(path) cannot be read: \(error)")
             return nil
         }
         guard let format = ImageFormat.detect(bytes) else {
-            error(imageNode, "the product image \(path) is not a PNG, JPEG, WebP or AVIF file", hint: "use a PNG cutout")
+            error(
+                imageNode, "the product image \(path) is not a PNG, JPEG, WebP or AVIF file", hint: "use a PNG cutout")
             return nil
         }
         let transparency = (try? image.transparentShare()) ?? 0

@@ -19,7 +19,8 @@ struct CampaignDecoder: YAMLDecoding {
     }
 
     static let topLevelKeys = [
-        "campaign", "description", "brand", "product", "brief", "axes", "prompt", "prompt_file", "negative_prompt", "wildcards",
+        "campaign", "description", "brand", "product", "brief", "axes", "prompt", "prompt_file", "negative_prompt",
+        "wildcards",
         "exclude", "only", "sample", "max_variants", "sizes", "generation", "pipeline", "scoring", "export",
     ]
 

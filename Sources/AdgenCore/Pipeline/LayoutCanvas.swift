@@ -91,7 +91,8 @@ struct LayoutCanvas {
     }
 
     /// Where content of `width` × `height` goes in `box` under the element's alignment.
-    static func align(width: Int, height: Int, in box: PixelBox, _ element: LayoutTemplate.Element) -> (x: Int, y: Int) {
+    static func align(width: Int, height: Int, in box: PixelBox, _ element: LayoutTemplate.Element) -> (x: Int, y: Int)
+    {
         let x =
             switch element.align {
             case .left: box.x
@@ -308,9 +309,11 @@ struct LayoutCanvas {
         let slot =
             arrangement.elements.contains { $0.kind == .product }
             ? place(element.box, in: area)
-            : freeSlot(in: area, avoiding: arrangement.elements.filter { Self.copyKinds.contains($0.kind) }.map {
-                place($0.box, in: area)
-            })
+            : freeSlot(
+                in: area,
+                avoiding: arrangement.elements.filter { Self.copyKinds.contains($0.kind) }.map {
+                    place($0.box, in: area)
+                })
         let fit =
             min(Double(slot.width) / Double(product.width), Double(slot.height) / Double(product.height))
             * element.scale * scale

@@ -80,9 +80,9 @@ extension LayoutTemplate {
             elements:
               - scrim: { edge: top, extent: 0.85 }
               - scrim: { edge: bottom, extent: 0.3 }
-              - logo: { box: [0, 0, 0.45, 0.12] }
+              - logo: { box: [0, 0, 0.5, 0.09] }
               - headline: { box: [0, 0.15, 1, 0.3], lines: 2 }
-              - offer: { box: [0, 0.5, 0.42, 0.24], lines: 2, flow: true }
+              - offer: { box: [0, 0.48, 0.5, 0.28], lines: 3, flow: true }
               - cta: { box: [0, 0.8, 0.5, 0.2], valign: bottom }
               - product: { box: [0.52, 0.46, 0.48, 0.54] }
               - bar: { edge: bottom, thickness: 0.012 }

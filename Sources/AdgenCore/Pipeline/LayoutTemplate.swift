@@ -36,7 +36,9 @@ public struct LayoutTemplate: Sendable, Hashable {
             Arrangement(
                 name: "product", aspect: nil,
                 elements: [
-                    Element(kind: .product, box: Box(x: 0.1, y: 0.1, width: 0.8, height: 0.85), align: .centre, valign: .bottom)
+                    Element(
+                        kind: .product, box: Box(x: 0.1, y: 0.1, width: 0.8, height: 0.85), align: .centre,
+                        valign: .bottom)
                 ])
         ])
 

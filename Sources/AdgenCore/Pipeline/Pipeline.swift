@@ -115,7 +115,9 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
     /// The product image, checked when the campaign was loaded, cannot be used now.
     static func unusableProduct(_ path: String, _ message: String) -> PipelineError {
         PipelineError(
-            setup: "cannot use the product image \(path): \(message); was it changed or removed since the campaign was loaded?")
+            setup:
+                "cannot use the product image \(path): \(message); was it changed or removed since the campaign was loaded?"
+        )
     }
 
     /// An opaque product image needs its background removed, and no remover was set up.

@@ -40,7 +40,7 @@ extension PreviewRenderer {
         try writeScores(outputs)
     }
 
-    /// `OUT/scores.jsonl`: one line per creative with its scores, checks, hash and tags.
+    /// `OUT/scores.jsonl`: one line per creative with its scores, checks, hash, tags and layout boxes.
     func writeScores(_ outputs: [Output]) throws {
         struct Line: Encodable {
             var creativeId: String
@@ -54,6 +54,7 @@ extension PreviewRenderer {
             var scores: [String: Double]?
             var checks: [Scorecard.Check]?
             var tags: [String]?
+            var boxes: [String: [Int]]?
         }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -66,7 +67,7 @@ extension PreviewRenderer {
                 creativeId: output.creativeID, variantId: output.variantID, size: output.size.id,
                 file: output.path.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 },
                 failure: output.failure, dropped: output.dropped, total: card?.total, phash: card?.phash.description,
-                scores: card?.scores, checks: card?.checks, tags: card?.tags)
+                scores: card?.scores, checks: card?.checks, tags: card?.tags, boxes: output.boxes)
             data.append(try encoder.encode(line))
             data.append(UInt8(ascii: "\n"))
         }

@@ -39,6 +39,8 @@ public struct PreviewRenderer: Sendable {
         public var scorecard: Scorecard?
         /// Why it was dropped after scoring (`scoring.below_min: drop`, `scoring.dedupe`); its file is removed.
         public var dropped: String?
+        /// Where the layout put the subject and the copy (`CreativeDraft.recordedBoxes`).
+        public var boxes: [String: [Int]]?
     }
 
     /// How far a render has got.
@@ -142,7 +144,7 @@ public struct PreviewRenderer: Sendable {
                 Output(
                     creativeID: draft.id, variantID: variant.id, variant: variant, size: size, path: path,
                     bytes: encoded.bytes.count,
-                    events: draft.events, failure: nil, scorecard: scorecard))
+                    events: draft.events, failure: nil, scorecard: scorecard, boxes: draft.recordedBoxes))
         }
         return outputs
     }

@@ -153,14 +153,14 @@ extension ProceduralPainter {
             ? (x: focusX + size * 0.08, y: focusY + size * 0.08, rx: size * 0.5, ry: size * 0.34)
             : (x: focusX, y: focusY + size * 0.36, rx: size * 0.55, ry: size * 0.08)
         if !leavesProductOut {
-        scene.soft(
-            blurred(
-                "<ellipse cx=\"\(f(shadow.x))\" cy=\"\(f(shadow.y))\" rx=\"\(f(shadow.rx))\" ry=\"\(f(shadow.ry))\" fill=\"\(p.shadow.hex)\" opacity=\"0.45\"/>",
-                blur: soft,
-                within: (
-                    shadow.x - shadow.rx - 3 * soft, shadow.y - shadow.ry - 3 * soft, 2 * (shadow.rx + 3 * soft),
-                    2 * (shadow.ry + 3 * soft)
-                ), id: "shadow"))
+            scene.soft(
+                blurred(
+                    "<ellipse cx=\"\(f(shadow.x))\" cy=\"\(f(shadow.y))\" rx=\"\(f(shadow.rx))\" ry=\"\(f(shadow.ry))\" fill=\"\(p.shadow.hex)\" opacity=\"0.45\"/>",
+                    blur: soft,
+                    within: (
+                        shadow.x - shadow.rx - 3 * soft, shadow.y - shadow.ry - 3 * soft, 2 * (shadow.rx + 3 * soft),
+                        2 * (shadow.ry + 3 * soft)
+                    ), id: "shadow"))
         }
         if style == .photo || style == .cinematic || style == .luxury {
             scene.soft("<rect \(whole) fill=\"url(#vignette)\"/>")

@@ -163,7 +163,9 @@ public struct ProviderFactory: Sendable {
         -> [String: any BackgroundRemover]
     {
         var removers = [String: any BackgroundRemover]()
-        for case .removeBackground(let provider, let model) in campaign.pipeline + [campaign.product?.remover].compactMap({ $0 }) {
+        for case .removeBackground(let provider, let model) in campaign.pipeline
+            + [campaign.product?.remover].compactMap({ $0 })
+        {
             removers[provider.rawValue] = try backgroundRemover(
                 provider: provider.rawValue, model: model, settings: campaign.generation)
         }

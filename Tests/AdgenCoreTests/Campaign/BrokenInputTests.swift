@@ -47,6 +47,22 @@ import Testing
         Case(file: "missing-wildcard.yaml", line: 7, column: 59, says: "did you mean __lighting__?"),
         Case(file: "negative-seeds.yaml", line: 9, column: 22, says: "between 1 and 1000"),
         Case(file: "non-utf8.yaml", line: 3, column: 22, says: "invalid UTF-8 byte 0xE9"),
+        Case(file: "product-empty.yaml", line: 9, column: 19, says: "is transparent everywhere"),
+        Case(file: "product-huge.yaml", line: 9, column: 19, says: "is too large: the image is 9000×9000"),
+        Case(file: "product-missing.yaml", line: 9, column: 19, says: "product image not found"),
+        Case(file: "product-no-image.yaml", line: 9, column: 10, says: "product needs an 'image'"),
+        Case(
+            file: "product-opaque.yaml", line: 9, column: 19, says: "has no transparency: composite mode needs a cutout"
+        ),
+        Case(
+            file: "product-opaque-alpha.yaml", line: 9, column: 19,
+            says: "has an alpha channel but no transparent pixels"),
+        Case(file: "product-reference-logo.yaml", line: 9, column: 86, says: "applies to mode: reference only"),
+        Case(
+            file: "product-reference-unsupported.yaml", line: 12, column: 9,
+            says: "mode: reference cannot run on replicate"),
+        Case(file: "product-truncated.yaml", line: 9, column: 19, says: "could not be decoded"),
+        Case(file: "product-unknown-mode.yaml", line: 9, column: 76, says: "did you mean 'reference'?"),
         Case(
             file: "remove-background-offline.yaml", line: 10, column: 5,
             says: "generation.provider 'local', which has no background-removal model"),

@@ -206,6 +206,9 @@ import Testing
                     colourfulness: 0
                     brand_fit: 0
                     novelty: 0
+                    subject_clear: 0
+                    subject_visible: 0
+                    product_fidelity: 0
                 """,
             at: "legibility", says: "scoring.weights leaves every check out of the total"),
     ]

@@ -15,6 +15,7 @@ struct ExportFixture: Sendable {
         campaign: export-test
         brand: { name: "Acme & Sons <Outdoor>", colors: ["#FF5A1F", "#1F2937"] }
         brief: { product: trail shoe }
+        product: { image: "\(Repository.path("campaigns/assets/products/ridge-3.png"))" }
         axes:
           headline: ["Own the trail.", "=HYPERLINK(\\"http://evil.example\\", \\"Run, further\\")"]
           cta: [Shop now, "<b>Go</b>"]

@@ -36,13 +36,16 @@ import Testing
         let builtIn = try #require(LayoutTemplate.builtInSources["standard"])
         #expect(builtIn + "\n" == file, "run python3 scripts/embed-layouts.py after editing standard.yaml")
         let template = try #require(LayoutTemplate.builtIn(named: "standard"))
-        #expect(template.arrangements.map(\.name) == ["row", "billboard", "landscape", "stack", "panel"])
+        #expect(
+            template.arrangements.map(\.name) == [
+                "row", "billboard", "landscape", "landscape-right", "stack", "rectangle", "panel",
+            ])
     }
 
     @Test(arguments: [
         ("iab-leaderboard", "row"), ("320x50", "row"), ("iab-billboard", "billboard"),
         ("linkedin-landscape", "landscape"),
-        ("iab-skyscraper", "stack"), ("meta-story", "panel"), ("meta-feed", "panel"), ("iab-mrec", "panel"),
+        ("iab-skyscraper", "stack"), ("meta-story", "panel"), ("meta-feed", "panel"), ("iab-mrec", "rectangle"),
     ])
     func eachSizeGetsTheArrangementForItsShape(_ sizeID: String, _ arrangement: String) throws {
         let size = try AdSize.resolve(sizeID).get()
