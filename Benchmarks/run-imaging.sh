@@ -21,7 +21,8 @@
 #    adgen's outputs with pyvips' (the same attention crop should give the same pictures) and times adgen's stages;
 # 5. the layout: headline + CTA + JPEG q85 on a 1080x1080 image, Pillow and pyvips (imaging_bench.py) against adgen's
 #    real pipeline (imaging-bench layout campaigns/layout-bench.yaml: Pipeline.run on a CreativeDraft), with the
-#    layout step's text cache (what a render does) and with every text fitted afresh (what the baselines do);
+#    layout step's text cache (what a render does), with every text fitted afresh (what the baselines do), and with
+#    the product composited (campaigns/layout-product-bench.yaml: the same with the Ridge 3 cutout);
 # 6. prints one table per benchmark (outputs/s, peak RSS, ratio to Pillow, goal met?) and appends the raw JSON
 #    lines, each with the run's id and the 1-minute load average when it started, to
 #    Benchmarks/.build/imaging-results.jsonl.
@@ -147,8 +148,12 @@ record "adgen layout, 1 task, VIPS_CONCURRENCY=1" env VIPS_CONCURRENCY=1 "$BENCH
     "$HERE/campaigns/layout-bench.yaml" "$LAYOUT_SOURCE" "$LAYOUT_N"
 record "adgen layout, 1 task, every text fitted afresh" "$BENCH" layout "$HERE/campaigns/layout-bench.yaml" \
     "$LAYOUT_SOURCE" "$LAYOUT_N" --no-text-cache
+record "adgen layout with the product, 1 task, VIPS_CONCURRENCY=1" env VIPS_CONCURRENCY=1 "$BENCH" layout \
+    "$HERE/campaigns/layout-product-bench.yaml" "$LAYOUT_SOURCE" "$LAYOUT_N" --out "$WORK/layout-adgen-product.jpg"
 record "adgen layout stages (where the layout's time goes)" env VIPS_CONCURRENCY=1 "$BENCH" layout-stages \
     "$HERE/campaigns/layout-bench.yaml" "$LAYOUT_SOURCE" 20
+record "adgen layout stages with the product" env VIPS_CONCURRENCY=1 "$BENCH" layout-stages \
+    "$HERE/campaigns/layout-product-bench.yaml" "$LAYOUT_SOURCE" 20
 record "adgen layout stages, every text fitted afresh" env VIPS_CONCURRENCY=1 "$BENCH" layout-stages \
     "$HERE/campaigns/layout-bench.yaml" "$LAYOUT_SOURCE" 20 --no-text-cache
 

@@ -101,26 +101,9 @@ extension Image {
         return try Vips.run("converting to 8 bits") { adgen_cast_uchar(linear.pointer, $0) }
     }
 
-    /// A cutout whose soft edge takes on `color`: every partly transparent pixel's colour moves toward it by
-    /// `strength × (1 − alpha)`, so the rim of a product set into a scene carries the scene's light instead of the
-    /// backdrop it was photographed on. Opaque pixels are left exactly as they are.
-    public func edgeTinted(toward color: RGBA, strength: Double) throws(ImagingError) -> Image {
-        let source = try withAlpha()
-        var pixels = try source.pixelBytes()
-        let ink = [Double(color.red), Double(color.green), Double(color.blue)]
-        var index = 0
-        while index < pixels.count {
-            let alpha = pixels[index + 3]
-            if alpha > 0, alpha < 255 {
-                let share = strength * (1 - Double(alpha) / 255)
-                for band in 0..<3 {
-                    let value = Double(pixels[index + band])
-                    pixels[index + band] = UInt8(min(255, max(0, (value + (ink[band] - value) * share).rounded())))
-                }
-            }
-            index += 4
-        }
-        return try .pixels(pixels, width: source.width, height: source.height, bands: 4)
+    /// The image as 8-bit sRGB with an alpha band (opaque where it had none), in memory.
+    public func rgba() throws(ImagingError) -> Image {
+        try withAlpha().materialized()
     }
 
     /// Where a viewer's eye goes: libvips' attention measure (skin, saturation, edges) on a 32 × 32 grid over the

@@ -107,3 +107,49 @@ import Testing
         #expect(middle[3].mean == 255)
     }
 }
+
+@Suite struct CutoutTests {
+    /// A 40 × 30 transparent image with an opaque red 10 × 6 block at (12, 8) and a half-transparent pixel beside it.
+    static func cutout() throws -> Image {
+        var pixels = [UInt8](repeating: 0, count: 40 * 30 * 4)
+        for y in 8..<14 {
+            for x in 12..<22 {
+                pixels.replaceSubrange((y * 40 + x) * 4..<(y * 40 + x) * 4 + 4, with: [220, 30, 20, 255])
+            }
+        }
+        pixels.replaceSubrange((10 * 40 + 22) * 4..<(10 * 40 + 22) * 4 + 4, with: [220, 30, 20, 128])
+        return try Image.pixels(pixels, width: 40, height: 30, bands: 4)
+    }
+
+    @Test func theVisiblePixelsAreFoundAndCounted() throws {
+        let image = try Self.cutout()
+        #expect(try image.opaqueBounds() == PixelBox(x: 12, y: 8, width: 11, height: 6))
+        #expect(try image.opaqueBounds(threshold: 200) == PixelBox(x: 12, y: 8, width: 10, height: 6))
+        #expect(abs(try image.transparentShare() - Double(40 * 30 - 60) / Double(40 * 30)) < 1e-9)
+        let empty = try Image.pixels([UInt8](repeating: 0, count: 16 * 4), width: 4, height: 4, bands: 4)
+        #expect(try empty.opaqueBounds() == nil)
+        let opaque = try Image.solid(width: 8, height: 8, color: RGBA(red: 1, green: 2, blue: 3)).droppingAlpha()
+        #expect(try opaque.transparentShare() == 0)
+        #expect(try opaque.opaqueBounds() == PixelBox(x: 0, y: 0, width: 8, height: 8))
+    }
+
+    @Test func pixelsRoundTripAndTheAlphaBandIsTheMask() throws {
+        let image = try Self.cutout()
+        let bytes = try image.pixelBytes()
+        #expect(try Image.pixels(bytes, width: 40, height: 30, bands: 4).pixelBytes() == bytes)
+        let alpha = try image.alphaBand().pixelBytes()
+        #expect(alpha.count == 40 * 30)
+        #expect(alpha[10 * 40 + 15] == 255 && alpha[10 * 40 + 22] == 128 && alpha[0] == 0)
+        #expect(throws: ImagingError.self) { try Image.pixels([1, 2, 3], width: 2, height: 2, bands: 4) }
+        let grey = try Image.pixels([10, 200, 30, 40], width: 2, height: 2, bands: 1).rgba()
+        #expect(grey.bands == 4 && grey.hasAlpha)
+        #expect(try grey.alphaBand().pixelBytes() == [255, 255, 255, 255])
+    }
+
+    @Test func boxesIntersect() {
+        let a = PixelBox(x: 0, y: 0, width: 10, height: 10)
+        #expect(
+            a.intersection(PixelBox(x: 5, y: 5, width: 10, height: 10)) == PixelBox(x: 5, y: 5, width: 5, height: 5))
+        #expect(a.intersection(PixelBox(x: 10, y: 0, width: 5, height: 5)) == nil, "touching edges do not overlap")
+    }
+}

@@ -1,17 +1,19 @@
 import AdgenImaging
+import Synchronization
 
 /// The campaign's product cutout as layouts set it: trimmed to its visible pixels, decoded once per pipeline.
 public struct ProductCutout: Sendable {
     /// The cutout (RGBA), trimmed to the box of its pixels that are not (nearly) transparent.
     public let image: Image
+    /// The cutout made ready for each box size it was set at: the creatives of one size share it.
+    let prepared = Prepared.Cache()
 
     /// Trims `image`, a cutout with transparency around the product.
     public init(image: Image) throws {
         guard let bounds = try image.opaqueBounds() else {
             throw PipelineError("the product image is transparent everywhere")
         }
-        self.image = try image.cropped(x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height)
-            .materialized()
+        self.image = try image.cropped(x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height).rgba()
     }
 
     /// The cutout of `campaign`'s product in composite mode, read from its file; nil without one (or in reference
@@ -64,32 +66,95 @@ public struct ProductCutout: Sendable {
     /// shadow in a dark shade of the picture under it, its soft rim tinted toward that picture. Its opaque pixels
     /// are the cutout's, resized.
     func set(into drawing: inout Drawing, at box: PixelBox, picture: Image, shadow: Bool) throws -> SetProduct {
-        let fitted = try image.resized(width: box.width, height: box.height).materialized()
+        let ready = try prepared.get(width: box.width, height: box.height) { try Prepared(self, box: box) }
         let behind = try Self.meanColour(of: picture, in: box)
         if shadow {
+            let ink = RGBA(
+                red: UInt8(Double(behind.red) * 0.22), green: UInt8(Double(behind.green) * 0.22),
+                blue: UInt8(Double(behind.blue) * 0.24))
+            for cast in ready.shadows {
+                var shade = ink
+                shade.alpha = cast.alpha
+                try drawing.fill(shade, mask: cast.mask, x: box.x + cast.x, y: box.y + cast.y)
+            }
+        }
+        try drawing.draw(ready.tinted(toward: behind), x: box.x, y: box.y)
+        return SetProduct(box: box, print: ready.print)
+    }
+
+    /// The cutout resized to one box size, with what setting it needs that does not depend on the picture.
+    struct Prepared: Sendable {
+        /// The resized cutout's pixels, RGBA.
+        let pixels: [UInt8]
+        let width: Int
+        let height: Int
+        /// The byte offsets of its partly transparent pixels: the rim that is tinted.
+        let rim: [Int]
+        /// The shadows: a mask, where it goes relative to the box, and its strength.
+        let shadows: [(mask: Image, x: Int, y: Int, alpha: UInt8)]
+        /// The fidelity print (`SetProduct.print`).
+        let print: [UInt8]
+
+        init(_ cutout: ProductCutout, box: PixelBox) throws {
+            let fitted = try cutout.image.resized(width: box.width, height: box.height).materialized()
+            let bytes = try fitted.pixelBytes()
+            guard bytes.count == fitted.width * fitted.height * 4 else {
+                throw PipelineError("the product cutout has \(fitted.bands) bands, not RGBA")
+            }
+            (pixels, width, height) = (bytes, fitted.width, fitted.height)
+            rim = stride(from: 0, to: bytes.count, by: 4).filter { bytes[$0 + 3] > 0 && bytes[$0 + 3] < 255 }
             // A tight contact shadow where the product meets the ground, and a wide soft one around it: the
             // footprint of the product's own silhouette, squashed flat and blurred.
             let spread = max(2, box.height / 40)
-            let ink = RGBA(
-                red: UInt8(Double(behind.red) * 0.22), green: UInt8(Double(behind.green) * 0.22),
-                blue: UInt8(Double(behind.blue) * 0.24), alpha: 170)
             let silhouette = try fitted.alphaBand()
-            for (widthShare, heightShare, blur, alpha) in [(1.12, 0.16, 3, 0.55), (1.0, 0.06, 1, 1.0)] {
+            var shadows = [(mask: Image, x: Int, y: Int, alpha: UInt8)]()
+            for (widthShare, heightShare, blur, alpha) in [(1.12, 0.16, 3, UInt8(94)), (1.0, 0.06, 1, UInt8(170))] {
                 let footprint = try silhouette.resized(
                     width: max(2, Int(Double(box.width) * widthShare)),
                     height: max(2, Int(Double(box.height) * heightShare)))
                 let margin = 3 * blur * spread
                 let mask = try footprint.padded(by: margin).blurred(sigma: Double(blur * spread)).materialized()
-                var shade = ink
-                shade.alpha = UInt8(Double(ink.alpha) * alpha)
-                try drawing.fill(
-                    shade, mask: mask, x: box.x + (box.width - footprint.width) / 2 - margin,
-                    y: box.y + box.height - footprint.height * 55 / 100 - margin)
+                shadows.append(
+                    (
+                        mask, (box.width - footprint.width) / 2 - margin,
+                        box.height - footprint.height * 55 / 100 - margin, alpha
+                    ))
+            }
+            self.shadows = shadows
+            print = try fitted.resized(width: ProductCutout.printSide, height: ProductCutout.printSide).pixelBytes()
+        }
+
+        /// The resized cutout with its rim moved halfway toward `colour` (by its transparency): the edge carries the
+        /// scene's light instead of the backdrop it was photographed on. Opaque pixels are left as they are.
+        func tinted(toward colour: RGBA) throws -> Image {
+            var tinted = pixels
+            let ink = [Double(colour.red), Double(colour.green), Double(colour.blue)]
+            for offset in rim {
+                let share = 0.5 * (1 - Double(tinted[offset + 3]) / 255)
+                for band in 0..<3 {
+                    let value = Double(tinted[offset + band])
+                    tinted[offset + band] = UInt8(min(255, max(0, (value + (ink[band] - value) * share).rounded())))
+                }
+            }
+            return try .pixels(tinted, width: width, height: height, bands: 4)
+        }
+
+        /// Prepared cutouts by box size, for the creatives of one pipeline; emptied when it holds `limit`.
+        final class Cache: Sendable {
+            static let limit = 32
+            private let entries = Mutex([Int: Prepared]())
+
+            func get(width: Int, height: Int, make: () throws -> Prepared) throws -> Prepared {
+                let key = width << 32 | height
+                if let kept = entries.withLock({ $0[key] }) { return kept }
+                let made = try make()
+                entries.withLock { entries in
+                    if entries.count >= Self.limit { entries.removeAll() }
+                    entries[key] = made
+                }
+                return made
             }
         }
-        try drawing.draw(fitted.edgeTinted(toward: behind, strength: 0.5), x: box.x, y: box.y)
-        let print = try fitted.resized(width: Self.printSide, height: Self.printSide).pixelBytes()
-        return SetProduct(box: box, print: print)
     }
 
     /// The mean colour of `picture` in `box` (clipped to it).
