@@ -10,8 +10,14 @@ variants=${3:-2}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-swift build -c release --product adgen --package-path "$root" >/dev/null
-"$root/.build/release/adgen" render "$campaign" --out "$work/out" --limit "$variants"
+# ADGEN=path/to/adgen uses that binary instead of building the release one.
+adgen=${ADGEN:-}
+if [[ -z "$adgen" ]]; then
+  swift build -c release --product adgen --package-path "$root" >/dev/null
+  adgen="$root/.build/release/adgen"
+fi
+command -v vips >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvips-tools; }
+"$adgen" render "$campaign" --out "$work/out" --limit "$variants"
 rows=()
 for variant in $(python3 -c '
 import json, sys

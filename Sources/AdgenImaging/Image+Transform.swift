@@ -57,11 +57,23 @@ extension Image {
             throw ImagingError(.operation, "cropping to fill \(width)×\(height): the size must be positive")
         }
         if width == self.width && height == self.height { return self }
-        let window = try fillWindow(width: width, height: height, strategy: strategy)
+        let window = try fillRegion(width: width, height: height, strategy: strategy)
+        return try filled(width: width, height: height, window: window)
+    }
+
+    /// The region `window` of this image resized to `width` × `height` (lanczos3): a crop placed by the caller, as
+    /// `filled(width:height:strategy:)` places its own.
+    public func filled(width: Int, height: Int, window: PixelBox) throws(ImagingError) -> Image {
         let kept =
             window.width == self.width && window.height == self.height
             ? self : try cropped(x: window.x, y: window.y, width: window.width, height: window.height)
         return try kept.resized(width: width, height: height)
+    }
+
+    /// The region of this image that `filled(width:height:strategy:)` resizes to `width` × `height`.
+    public func fillRegion(width: Int, height: Int, strategy: CropStrategy) throws(ImagingError) -> PixelBox {
+        let window = try fillWindow(width: width, height: height, strategy: strategy)
+        return PixelBox(x: window.x, y: window.y, width: window.width, height: window.height)
     }
 
     /// The region of this image that `filled(width:height:strategy:)` resizes: the largest with the output's

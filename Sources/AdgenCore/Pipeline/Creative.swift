@@ -12,6 +12,8 @@ public struct CreativeDraft: Sendable {
     public var boxes: [LayoutBox] = []
     /// The picture's subject, once the layout placed or found it.
     public var subject: CreativeSubject?
+    /// Where the crop cut the picture from, kept when the layout may shift it (a subject found in the picture).
+    public var framing: Framing?
     /// Events worth a tag (`text-shrunk`, `text-truncated`, `quality-lowered` …).
     public var events: [String] = []
     /// The encoded file, once the encode step ran.
@@ -40,6 +42,32 @@ public struct CreativeDraft: Sendable {
 
     /// The creative id: the variant id and the size, hashed like the variant id.
     public var id: String { Creative.id(variant: variant.id, size: size.id) }
+}
+
+/// The picture a crop was cut from and the region it kept: another region of the same picture is another framing of
+/// the same creative.
+public struct Framing: Sendable {
+    /// The picture before the crop.
+    public var source: Image
+    /// The region kept, in the source's pixels.
+    public var window: PixelBox
+
+    /// Other regions of the window's size: along the axis the source has room on, at 0, ¼, ½, ¾ and all of that
+    /// room, the current one left out; the nearest to it first.
+    public var alternatives: [PixelBox] {
+        let spare = (x: source.width - window.width, y: source.height - window.height)
+        var windows = [PixelBox]()
+        for step in 0...4 {
+            if spare.x > 0 {
+                windows.append(PixelBox(x: spare.x * step / 4, y: window.y, width: window.width, height: window.height))
+            }
+            if spare.y > 0 {
+                windows.append(PixelBox(x: window.x, y: spare.y * step / 4, width: window.width, height: window.height))
+            }
+        }
+        func shift(_ other: PixelBox) -> Int { abs(other.x - window.x) + abs(other.y - window.y) }
+        return windows.filter { shift($0) > 2 }.sorted { shift($0) < shift($1) }
+    }
 }
 
 /// A box the layout drew, in canvas pixels.

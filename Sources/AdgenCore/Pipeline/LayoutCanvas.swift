@@ -135,6 +135,9 @@ struct LayoutCanvas {
         var subject: PixelBox?
         /// The share of the subject that copy, buttons and logos cover.
         var covered = 0.0
+        /// The picture framed otherwise (another crop of the same source) the plan is for; nil for the picture as
+        /// it came.
+        var picture: Image?
 
         mutating func note(_ event: String) {
             if !events.contains(event) { events.append(event) }
@@ -151,10 +154,12 @@ struct LayoutCanvas {
     /// Plans the layout of `candidates` (the template's arrangements for this shape, in order) around the subject:
     /// the product set into its slot (composite mode) or `detected` (found in the picture). It takes the first
     /// arrangement that keeps every copy box off the subject; failing that, with the product made smaller in its
-    /// slot; failing that, with the copy's boxes cut back to the side of the subject they have most room on (the
+    /// slot, or the picture framed otherwise (`reframings`: other crops of its source, each with the subject found
+    /// in it, made when tried); failing that, with the copy's boxes cut back to the side of the subject they have most room on (the
     /// text shrinks to its floor to fit); and only then the least-covered plan, tagged `subject-covered`.
-    mutating func layout(
-        _ candidates: [LayoutTemplate.Arrangement], copy: LayoutStep.Copy, detected: PixelBox?
+    func layout(
+        _ candidates: [LayoutTemplate.Arrangement], copy: LayoutStep.Copy, detected: PixelBox?,
+        reframings: [() throws -> (picture: Image, subject: PixelBox?)] = []
     ) throws -> Plan {
         guard product != nil || detected != nil else {
             return try plan(candidates[0], copy: copy, detected: nil)
@@ -172,6 +177,19 @@ struct LayoutCanvas {
                 for arrangement in candidates
                 where keep(try plan(arrangement, copy: copy, detected: detected, productScale: scale)) {
                     return best!
+                }
+            }
+        } else {
+            for reframing in reframings {
+                // A framing that cuts the subject at the frame's edge is no way out.
+                let (picture, subject) = try reframing()
+                guard let subject, subject.x > 0, subject.y > 0, subject.x + subject.width < width,
+                    subject.y + subject.height < height
+                else { continue }
+                for arrangement in candidates {
+                    var framed = try plan(arrangement, copy: copy, detected: subject)
+                    framed.picture = picture
+                    if keep(framed) { return best! }
                 }
             }
         }

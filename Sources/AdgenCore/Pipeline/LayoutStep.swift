@@ -79,15 +79,24 @@ public struct LayoutStep: PipelineStep {
 
     public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
         let copy = Copy(variant: draft.variant, campaign: campaign)
-        var canvas = LayoutCanvas(
+        let canvas = LayoutCanvas(
             width: draft.image.width, height: draft.image.height, safeZone: draft.size.safeZone,
             font: template.font ?? campaign.brand.font ?? Self.defaultFont,
             palette: LayoutCanvas.Palette(brandColors: campaign.brand.colors), logo: logo, product: product,
             cache: cache)
-        let picture = draft.image
-        let detected = product == nil && findsSubject ? try SubjectFinder.box(in: picture) : nil
+        let detected = product == nil && findsSubject ? try SubjectFinder.box(in: draft.image) : nil
+        let (width, height) = (draft.image.width, draft.image.height)
+        let framing = draft.framing
         let plan = try canvas.layout(
-            template.candidates(width: picture.width, height: picture.height), copy: copy, detected: detected)
+            template.candidates(width: width, height: height), copy: copy, detected: detected,
+            reframings: (framing?.alternatives ?? []).map { window in
+                {
+                    let picture = try framing!.source.filled(width: width, height: height, window: window)
+                        .materialized()
+                    return (picture, try SubjectFinder.box(in: picture))
+                }
+            })
+        let picture = plan.picture ?? draft.image
         var set: SetProduct?
         draft.image = try picture.drawing { drawing in
             set = try canvas.render(plan, picture: picture, on: &drawing)

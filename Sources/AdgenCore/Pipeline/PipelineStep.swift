@@ -64,8 +64,13 @@ public struct CropStep: PipelineStep {
     public init(strategy: CropStrategy = .attention) { self.strategy = strategy }
 
     public func apply(to draft: inout CreativeDraft, campaign: Campaign) async throws {
-        draft.image = try draft.image.filled(width: draft.size.width, height: draft.size.height, strategy: strategy)
+        let source = draft.image
+        let window = try source.fillRegion(width: draft.size.width, height: draft.size.height, strategy: strategy)
+        draft.image = try source.filled(width: draft.size.width, height: draft.size.height, window: window)
             .materialized()
+        // A product the model drew is found in the picture; when the copy cannot avoid it, the layout may frame the
+        // picture otherwise.
+        if campaign.product?.mode == .reference { draft.framing = Framing(source: source, window: window) }
     }
 }
 

@@ -180,6 +180,34 @@ import Testing
         #expect(!draft.events.contains("subject-covered"))
     }
 
+    @Test("When no arrangement clears the subject the model drew, the crop moves before the copy gives way")
+    func theCropMoves() async throws {
+        let campaign = try CampaignFixture.load(Self.campaign(mode: "reference", sizes: "[iab-mrec]"))
+        let size = try AdSize.resolve("iab-mrec").get()
+        // A wide picture, the product low in it: the attention crop centres it, under the mrec's button.
+        let shoe = try Image.load(path: Self.shoe).resized(scale: 700.0 / 1200)
+        let picture = try Image.solid(width: 2048, height: 1024, color: RGBA(red: 60, green: 64, blue: 72))
+            .drawing { drawing in try drawing.draw(shoe, x: 820, y: 660) }
+        let variant = try #require(Array(try Expander(campaign: campaign)).first)
+        var draft = CreativeDraft(variant: variant, size: size, image: picture)
+        try await CropStep().apply(to: &draft, campaign: campaign)
+        let first = try #require(try SubjectFinder.box(in: draft.image))
+        let cta = try #require(
+            LayoutTemplate.builtIn(named: "standard")?.arrangement(width: size.width, height: size.height).elements
+                .first { $0.kind == .cta })
+        #expect(Double(first.x) < Double(size.width) * cta.box.width, "the crop first puts the shoe by the button")
+        for step in try Pipeline(campaign: campaign).steps where step is LayoutStep {
+            try await step.apply(to: &draft, campaign: campaign)
+        }
+        let subject = try #require(draft.subject?.box)
+        #expect(subject.x > first.x, "the picture was framed with the shoe further right: \(first) → \(subject)")
+        #expect(subject.x + subject.width < size.width, "and not cut by the frame")
+        #expect(!draft.events.contains("subject-covered"))
+        for box in draft.boxes where ["headline", "offer", "cta", "brand"].contains(box.role) {
+            #expect(PixelBox(x: box.x, y: box.y, width: box.width, height: box.height).intersection(subject) == nil)
+        }
+    }
+
     @Test("product_fidelity fails when the product's pixels are not the cutout's")
     func fidelitySeesAChangedProduct() async throws {
         let size = try AdSize.resolve("meta-feed").get()
