@@ -86,16 +86,20 @@ public struct LayoutStep: PipelineStep {
             cache: cache)
         let detected = product == nil && findsSubject ? try SubjectFinder.box(in: draft.image) : nil
         let (width, height) = (draft.image.width, draft.image.height)
-        let framing = draft.framing
+        // Other crops of the picture, each made (and its subject found) only when the layout tries it.
+        let reframings =
+            draft.framing.map { framing in
+                framing.alternatives.map { window in
+                    {
+                        let picture = try framing.source.filled(width: width, height: height, window: window)
+                            .materialized()
+                        return (picture: picture, subject: try SubjectFinder.box(in: picture))
+                    }
+                }
+            } ?? []
         let plan = try canvas.layout(
             template.candidates(width: width, height: height), copy: copy, detected: detected,
-            reframings: (framing?.alternatives ?? []).map { window in
-                {
-                    let picture = try framing!.source.filled(width: width, height: height, window: window)
-                        .materialized()
-                    return (picture, try SubjectFinder.box(in: picture))
-                }
-            })
+            reframings: reframings)
         let picture = plan.picture ?? draft.image
         var set: SetProduct?
         draft.image = try picture.drawing { drawing in
