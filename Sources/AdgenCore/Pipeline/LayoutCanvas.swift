@@ -169,8 +169,13 @@ struct LayoutCanvas {
             if best == nil || plan.covered < best!.covered - 1e-9 { best = plan }
             return plan.covered == 0
         }
-        for arrangement in candidates where keep(try plan(arrangement, copy: copy, detected: detected)) {
-            return best!
+        for arrangement in candidates {
+            // The product's boxes in this arrangement: of those that keep the copy off it, the one where it comes
+            // out largest.
+            let clear = try (0..<productBoxCount(arrangement)).map { option in
+                try plan(arrangement, copy: copy, detected: detected, productBox: option)
+            }.filter { keep($0) }
+            if let largest = clear.max(by: { ($0.subject?.area ?? 0) < ($1.subject?.area ?? 0) }) { return largest }
         }
         if product != nil {
             for scale in [0.85, 0.7] {
@@ -206,11 +211,12 @@ struct LayoutCanvas {
     /// element in order. With `givingWay`, each copy box is cut back to stay clear of the subject.
     func plan(
         _ arrangement: LayoutTemplate.Arrangement, copy: LayoutStep.Copy, detected: PixelBox?,
-        productScale: Double = 1, givingWay: Bool = false
+        productBox: Int = 0, productScale: Double = 1, givingWay: Bool = false
     ) throws -> Plan {
         let area = safeArea(for: arrangement)
         var plan = Plan(arrangement: arrangement.name)
-        plan.subject = product.map { placeProduct($0, arrangement, area: area, scale: productScale) } ?? detected
+        plan.subject =
+            product.map { placeProduct($0, arrangement, area: area, box: productBox, scale: productScale) } ?? detected
         let avoid = givingWay ? plan.subject : nil
         func box(_ element: LayoutTemplate.Element) -> PixelBox {
             let placed = place(element.box, in: area)
@@ -316,17 +322,27 @@ struct LayoutCanvas {
         return parts.max { $0.width * $0.height < $1.width * $1.height } ?? box
     }
 
-    /// Where the product goes: fitted into the arrangement's product box (or, when it has none, the largest part of
-    /// the safe area no copy box of the template reaches), scaled by `scale`, and aligned in it.
+    /// How many boxes the product may take in `arrangement`: its product element's box and alternatives (one without
+    /// a product, or without a product element).
+    func productBoxCount(_ arrangement: LayoutTemplate.Arrangement) -> Int {
+        guard product != nil, let element = arrangement.elements.first(where: { $0.kind == .product }) else { return 1 }
+        return 1 + element.alternatives.count
+    }
+
+    /// Where the product goes: fitted into the arrangement's product box (`box` 0) or one of its alternatives (or,
+    /// when it has no product element, the largest part of the safe area no copy box of the template reaches),
+    /// scaled by `scale`, and aligned in it.
     func placeProduct(
-        _ product: ProductCutout, _ arrangement: LayoutTemplate.Arrangement, area: PixelBox, scale: Double
+        _ product: ProductCutout, _ arrangement: LayoutTemplate.Arrangement, area: PixelBox, box: Int = 0,
+        scale: Double
     ) -> PixelBox {
         let element =
             arrangement.elements.first { $0.kind == .product }
             ?? LayoutTemplate.Element(kind: .product, align: .centre, valign: .bottom)
+        let boxes = [element.box] + element.alternatives
         let slot =
             arrangement.elements.contains { $0.kind == .product }
-            ? place(element.box, in: area)
+            ? place(boxes[min(box, boxes.count - 1)], in: area)
             : freeSlot(
                 in: area,
                 avoiding: arrangement.elements.filter { Self.copyKinds.contains($0.kind) }.map {

@@ -57,7 +57,7 @@ struct LayoutDecoder: YAMLDecoding {
         .bar: ["edge", "thickness", "color", "opacity"],
         .scrim: ["edge", "extent", "color", "opacity"],
         .shade: ["color", "opacity"],
-        .product: boxKeys + ["scale", "shadow"],
+        .product: boxKeys + ["scale", "shadow", "alternatives"],
     ]
 
     mutating func decode() -> LayoutTemplate? {
@@ -203,6 +203,8 @@ struct LayoutDecoder: YAMLDecoding {
                 case "flow": element.flow = bool(value, "flow") ?? element.flow
                 case "shadow": element.shadow = bool(value, "shadow") ?? element.shadow
                 case "scale": element.scale = number(value, "scale", range: 0.2...1) ?? element.scale
+                case "alternatives":
+                    element.alternatives = (list(value, "alternatives") ?? []).compactMap { decodeBox($0) }
                 case "fallback": element.fallbackToName = bool(value, "fallback") ?? element.fallbackToName
                 default: break
                 }

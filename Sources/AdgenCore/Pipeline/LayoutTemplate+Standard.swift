@@ -7,8 +7,8 @@ extension LayoutTemplate {
         #
         # Boxes are [x, y, width, height] in shares (0 to 1) of the safe area: the canvas less the size's safe
         # zone (a story's top 250 and bottom 340 px), the margin and any bars. Elements are drawn in order.
-        # The `product` box is where a campaign's product cutout goes (product.mode: composite); no copy box
-        # overlaps it, so the headline and the button never sit on the product.
+        # The `product` box is where a campaign's product cutout goes (product.mode: composite), or one of its
+        # `alternatives`, whichever shows the product largest with no copy on it.
         layout: standard
         description: >-
           Brand and headline at the top on a scrim, the product in the middle, the call-to-action button at the
@@ -95,7 +95,8 @@ extension LayoutTemplate {
               - logo: { box: [0, 0, 0.42, 0.08] }
               - headline: { box: [0, 0.11, 0.92, 0.25], lines: 3 }
               - offer: { box: [0, 0.38, 0.8, 0.1], lines: 2, flow: true }
-              - product: { box: [0.08, 0.5, 0.84, 0.34] }
+              # A wide band between the copy and the button, or, for a tall product, the lower right beside the button.
+              - product: { box: [0.08, 0.5, 0.84, 0.34], alternatives: [[0.52, 0.5, 0.48, 0.5]] }
               - cta: { box: [0, 0.86, 0.62, 0.14], valign: bottom }
               - bar: { edge: bottom, thickness: 0.012 }
         """#

@@ -91,6 +91,9 @@ public struct LayoutTemplate: Sendable, Hashable {
         public var fullWidth: Bool = false
         /// `product`: the share of its box the product may fill at most (its proportions kept).
         public var scale: Double = 1
+        /// `product`: other boxes it may take instead; the layout takes the one where the product comes out largest
+        /// with no copy on it (a tall bottle fits a tall box, a shoe a wide one).
+        public var alternatives: [Box] = []
         /// `logo`: draw the brand name in the box when the brand has no logo file (left out when it does not fit
         /// at its floor size: a brand name is never cut).
         public var fallbackToName: Bool = true

@@ -111,6 +111,23 @@ import Testing
         }
     }
 
+    @Test("A tall product takes the template's tall box, a wide one the wide band: whichever shows it larger")
+    func theProductTakesTheBoxThatShowsItLargest() async throws {
+        let size = try AdSize.resolve("meta-feed").get()
+        let shoe = try await Self.made(try CampaignFixture.load(Self.campaign()), size: size).0
+        let bottle = Repository.path("campaigns/assets/products/lumen-daybreak.png")
+        let tall = try await Self.made(
+            try CampaignFixture.load(Self.campaign().replacingOccurrences(of: Self.shoe, with: bottle)), size: size
+        ).0
+        let (wide, upright) = (try #require(shoe.subject?.box), try #require(tall.subject?.box))
+        #expect(wide.width > wide.height && upright.height > upright.width)
+        // The panel's band is 34% of the safe area's height; its alternative, half of it, on the right.
+        #expect(upright.x > size.width / 2, "the bottle stands in the lower right: \(upright)")
+        #expect(Double(upright.height) > 0.4 * Double(size.height), "taller than the band allows: \(upright)")
+        #expect(wide.x < size.width / 4, "the shoe spans the band: \(wide)")
+        #expect(!tall.events.contains("subject-covered"))
+    }
+
     @Test("A copy box on the product's slot gives way: the text moves beside the product and shrinks")
     func copyGivesWay() async throws {
         let folder = try TemporaryDirectory()
