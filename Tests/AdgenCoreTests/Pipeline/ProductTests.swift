@@ -246,6 +246,7 @@ import Testing
                 boxes: draft.boxes, subject: draft.subject))
         let check = try #require(changed[check: "product_fidelity"])
         #expect(check.passed == false, "\(check.reason)")
+        #expect((check.value ?? 0) > 0.2, "a 59% wash of blue is far from the cutout: \(check.reason)")
         #expect(changed.total < card.total)
     }
 
