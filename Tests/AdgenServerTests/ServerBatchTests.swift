@@ -67,6 +67,8 @@ struct ServerBatchTests {
             #expect(creative["batch_id"] as? String == id)
             #expect((creative["score"] as? Double).map { $0 > 0 } == true)
             #expect(creative["cost_usd"] as? Double == 0)
+            let boxes = try #require(creative["boxes"] as? [String: [Int]], "the layout's boxes")
+            #expect(boxes["headline"]?.count == 4 && boxes["subject"] == nil, "no product in this campaign: \(boxes)")
             let imageURL = try #require(creative["image_url"] as? String)
 
             let image = try await client.execute(uri: imageURL, method: .get, headers: H.auth(H.alice))

@@ -56,7 +56,8 @@ struct Representations: Sendable {
                 check.score.map { .init(name: check.name, score: $0, detail: check.reason) }
             },
             dropped: creative.dropped, failure: creative.failure, format: creative.format, bytes: creative.bytes,
-            sha256: creative.sha256, costUsd: cost, imageUrl: made ? "/v1/creatives/\(id)/image" : nil)
+            sha256: creative.sha256, costUsd: cost, imageUrl: made ? "/v1/creatives/\(id)/image" : nil,
+            boxes: creative.boxes.map { .init(additionalProperties: $0) })
     }
 
     static func counts(_ counts: Batch.Counts) -> Components.Schemas.Counts {

@@ -598,6 +598,16 @@ components:
         sha256: {type: string}
         cost_usd: {type: number, description: Its share of its generation's cost.}
         image_url: {type: string}
+        boxes:
+          type: object
+          description: >-
+            Where the layout put the subject (the product) and the copy, `[x, y, width, height]` in pixels by role
+            (`subject`, `headline`, `offer`, `cta`, `logo`, `brand`; those present).
+          additionalProperties:
+            type: array
+            items: {type: integer}
+            minItems: 4
+            maxItems: 4
     CreativeList:
       type: object
       required: [object, data]

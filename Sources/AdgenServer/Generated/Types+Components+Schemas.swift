@@ -470,6 +470,30 @@ extension Components {
             internal var costUsd: Swift.Double?
             /// - Remark: Generated from `#/components/schemas/Creative/image_url`.
             internal var imageUrl: Swift.String?
+            /// Where the layout put the subject (the product) and the copy, `[x, y, width, height]` in pixels by role (`subject`, `headline`, `offer`, `cta`, `logo`, `brand`; those present).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Creative/boxes`.
+            internal struct BoxesPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                internal var additionalProperties: [String: [Swift.Int]]
+                /// Creates a new `BoxesPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                internal init(additionalProperties: [String: [Swift.Int]] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                internal init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Where the layout put the subject (the product) and the copy, `[x, y, width, height]` in pixels by role (`subject`, `headline`, `offer`, `cta`, `logo`, `brand`; those present).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Creative/boxes`.
+            internal var boxes: Components.Schemas.Creative.BoxesPayload?
             /// Creates a new `Creative`.
             ///
             /// - Parameters:
@@ -493,6 +517,7 @@ extension Components {
             ///   - sha256:
             ///   - costUsd: Its share of its generation's cost.
             ///   - imageUrl:
+            ///   - boxes: Where the layout put the subject (the product) and the copy, `[x, y, width, height]` in pixels by role (`subject`, `headline`, `offer`, `cta`, `logo`, `brand`; those present).
             internal init(
                 id: Swift.String,
                 object: Components.Schemas.Creative.ObjectPayload,
@@ -513,7 +538,8 @@ extension Components {
                 bytes: Swift.Int? = nil,
                 sha256: Swift.String? = nil,
                 costUsd: Swift.Double? = nil,
-                imageUrl: Swift.String? = nil
+                imageUrl: Swift.String? = nil,
+                boxes: Components.Schemas.Creative.BoxesPayload? = nil
             ) {
                 self.id = id
                 self.object = object
@@ -535,6 +561,7 @@ extension Components {
                 self.sha256 = sha256
                 self.costUsd = costUsd
                 self.imageUrl = imageUrl
+                self.boxes = boxes
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -557,6 +584,7 @@ extension Components {
                 case sha256
                 case costUsd = "cost_usd"
                 case imageUrl = "image_url"
+                case boxes
             }
         }
         /// - Remark: Generated from `#/components/schemas/CreativeList`.
