@@ -28,17 +28,20 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 swift build --build-tests
-# Four runs, so that CPU-heavy tests in parallel cannot starve the timeouts of others on 2 cores: the tests that time
+# Five runs, so that CPU-heavy tests in parallel cannot starve the timeouts of others on 2 cores: the tests that time
 # network peers (provider fakes, webhook receivers) on their own; then those that run child processes and batches
 # (the dispatcher, the batch commands, the service); then the server's (live servers with workers, `adgen serve`
-# processes, schemathesis, a browser); the rest (imaging, planning, the store) first, in parallel.
+# processes, schemathesis, a browser); then an example batch run end to end; the rest (imaging, planning, the store)
+# first, in parallel.
 network='(OpenAI|Replicate|Fal|ComfyUI|Automatic1111|HTTPEndpoint)ProviderTests|Webhook[A-Za-z]*Tests'
 processes='DispatcherTests|BatchCommandTests|DeliveryCommandTests|ProgressTests|BatchServiceTests|InvalidCampaignTests'
 served='Server(Route|Batch|Events|Upload)Tests|Serve(Command|Conformance)Tests'
-swift test --skip-build --skip "$network|$processes|$served"
+examples='ExampleBatchTests'
+swift test --skip-build --skip "$network|$processes|$served|$examples"
 swift test --skip-build --filter "$network"
 swift test --skip-build --filter "$processes"
 swift test --skip-build --filter "$served"
+swift test --skip-build --filter "$examples"
 
 lint_dirs=(Sources Tests)
 if compgen -G "Benchmarks/Sources/*/*.swift" >/dev/null; then lint_dirs+=(Benchmarks/Sources); fi

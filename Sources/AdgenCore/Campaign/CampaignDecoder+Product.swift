@@ -21,7 +21,7 @@ extension CampaignDecoder {
                 let names = Product.Mode.allCases.map(\.rawValue)
                 error(
                     modeNode, "unknown product mode '\(text)'",
-                    hint: Suggestion.hint(for: text, in: names, noun: "mode")
+                    hint: Suggestion.closest(to: text, in: names).map { "did you mean '\($0)'?" }
                         ?? "use composite (adgen sets the real cutout into each creative) or reference (the model draws it from the image)"
                 )
             }

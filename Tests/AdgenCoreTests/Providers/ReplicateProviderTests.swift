@@ -1,6 +1,7 @@
 import AdgenImaging
 import AdgenTesting
 import AsyncHTTPClient
+import Foundation
 import Testing
 
 @testable import AdgenCore
@@ -211,6 +212,47 @@ import Testing
             #expect(create.path == "/v1/models/bria/remove-background/predictions")
             #expect(create.json?["input"]?["image"]?.string?.hasPrefix("data:image/png;base64,") == true)
             _ = try Pipeline(campaign: campaign, backgroundRemovers: removers)
+        }
+    }
+
+    @Test("An opaque product photo is cut out once through the product's remover, and a pipeline without one refuses")
+    func anOpaqueProductPhotoIsCutOut() async throws {
+        let fake = FakeReplicateServer(token: Self.token, pollsBeforeDone: 1)
+        try await withTestHTTPServer(fake.handler) { server in
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let photo = try Image.solid(width: 400, height: 300, color: RGBA(red: 240, green: 240, blue: 236))
+                .encoded(EncodeOptions(format: .jpeg, quality: 90))
+            #expect(FileManager.default.createFile(atPath: "\(folder.path)/photo.jpg", contents: Data(photo)))
+            let file = try folder.write(
+                "c.yaml",
+                """
+                campaign: cut
+                product:
+                  image: photo.jpg
+                  remove_background: { provider: replicate, model: bria/remove-background }
+                prompt: a rocky ridgeline
+                sizes: [meta-feed]
+                generation: { provider: replicate, model: black-forest-labs/flux-schnell, base_url: "\(server.baseURL)" }
+                """)
+            let campaign = try CampaignLoader().load(path: file)
+            let factory = ProviderFactory(environment: ["REPLICATE_API_TOKEN": Self.token], httpClient: .shared)
+            let removers = try factory.backgroundRemovers(for: campaign)
+            let cutout = try #require(try await ProductCutout.make(for: campaign, removers: removers))
+            // The fake model answers a disc of radius 75 on transparency: the cutout is trimmed to it.
+            #expect(cutout.image.hasAlpha)
+            #expect(abs(cutout.width - 150) <= 2 && abs(cutout.height - 150) <= 2, "\(cutout.width)×\(cutout.height)")
+            let create = try #require(fake.state.requests.first)
+            #expect(create.path == "/v1/models/bria/remove-background/predictions")
+            #expect(create.json?["input"]?["image"]?.string?.hasPrefix("data:image/") == true)
+            #expect(fake.state.requests.filter { $0.path.hasSuffix("/predictions") }.count == 1, "once per run")
+            // Offline (`adgen render`), nothing can cut it out: a setup error, before any creative.
+            #expect {
+                try Pipeline(campaign: campaign)
+            } throws: { error in
+                (error as? PipelineError)?.isSetup == true && "\(error)".contains("product.remove_background")
+            }
+            _ = try Pipeline(campaign: campaign, backgroundRemovers: removers, product: cutout)
         }
     }
 }
