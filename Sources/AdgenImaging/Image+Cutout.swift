@@ -47,38 +47,42 @@ extension Image {
         return Image(owning: made)
     }
 
-    /// The smallest box holding every pixel whose alpha is above `threshold` (the whole image when it has no
-    /// alpha); nil when every pixel is (nearly) transparent.
-    public func opaqueBounds(threshold: UInt8 = 8) throws(ImagingError) -> PixelBox? {
-        guard hasAlpha else { return PixelBox(x: 0, y: 0, width: width, height: height) }
+    /// How a cutout's alpha covers it, from one pass over its pixels.
+    public struct Transparency: Sendable, Hashable {
+        /// The share of pixels that are at least partly transparent (alpha below 250); 0 without an alpha band.
+        public var share: Double
+        /// The smallest box holding every pixel whose alpha is above the threshold asked for (the whole image
+        /// without an alpha band); nil when every pixel is (nearly) transparent.
+        public var visible: PixelBox?
+    }
+
+    /// Its transparency: the share of (partly) transparent pixels, and the box of those whose alpha is above
+    /// `threshold`.
+    public func transparency(threshold: UInt8 = 8) throws(ImagingError) -> Transparency {
+        guard hasAlpha else {
+            return Transparency(share: 0, visible: PixelBox(x: 0, y: 0, width: width, height: height))
+        }
         let pixels = try pixelBytes()
         let bands = self.bands
         var (left, top, right, bottom) = (width, height, -1, -1)
+        var transparent = 0
         for y in 0..<height {
             let row = y * width * bands
-            for x in 0..<width where pixels[row + x * bands + bands - 1] > threshold {
-                left = min(left, x)
-                right = max(right, x)
-                top = min(top, y)
-                bottom = max(bottom, y)
+            for x in 0..<width {
+                let alpha = pixels[row + x * bands + bands - 1]
+                if alpha < 250 { transparent += 1 }
+                if alpha > threshold {
+                    left = min(left, x)
+                    right = max(right, x)
+                    top = min(top, y)
+                    bottom = max(bottom, y)
+                }
             }
         }
-        guard right >= left else { return nil }
-        return PixelBox(x: left, y: top, width: right - left + 1, height: bottom - top + 1)
-    }
-
-    /// The share of pixels that are at least partly transparent (alpha below 250); 0 without an alpha band.
-    public func transparentShare() throws(ImagingError) -> Double {
-        guard hasAlpha else { return 0 }
-        let pixels = try pixelBytes()
-        let bands = self.bands
-        var count = 0
-        var index = bands - 1
-        while index < pixels.count {
-            if pixels[index] < 250 { count += 1 }
-            index += bands
-        }
-        return Double(count) / Double(max(1, width * height))
+        let share = Double(transparent) / Double(max(1, width * height))
+        guard right >= left else { return Transparency(share: share, visible: nil) }
+        return Transparency(
+            share: share, visible: PixelBox(x: left, y: top, width: right - left + 1, height: bottom - top + 1))
     }
 
     /// The alpha band as a one-band image (an opaque one when the image has no alpha).

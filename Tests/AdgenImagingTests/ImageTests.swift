@@ -123,14 +123,14 @@ import Testing
 
     @Test func theVisiblePixelsAreFoundAndCounted() throws {
         let image = try Self.cutout()
-        #expect(try image.opaqueBounds() == PixelBox(x: 12, y: 8, width: 11, height: 6))
-        #expect(try image.opaqueBounds(threshold: 200) == PixelBox(x: 12, y: 8, width: 10, height: 6))
-        #expect(abs(try image.transparentShare() - Double(40 * 30 - 60) / Double(40 * 30)) < 1e-9)
+        #expect(try image.transparency().visible == PixelBox(x: 12, y: 8, width: 11, height: 6))
+        #expect(try image.transparency(threshold: 200).visible == PixelBox(x: 12, y: 8, width: 10, height: 6))
+        #expect(abs(try image.transparency().share - Double(40 * 30 - 60) / Double(40 * 30)) < 1e-9)
         let empty = try Image.pixels([UInt8](repeating: 0, count: 16 * 4), width: 4, height: 4, bands: 4)
-        #expect(try empty.opaqueBounds() == nil)
+        #expect(try empty.transparency().visible == nil)
         let opaque = try Image.solid(width: 8, height: 8, color: RGBA(red: 1, green: 2, blue: 3)).droppingAlpha()
-        #expect(try opaque.transparentShare() == 0)
-        #expect(try opaque.opaqueBounds() == PixelBox(x: 0, y: 0, width: 8, height: 8))
+        #expect(try opaque.transparency().share == 0)
+        #expect(try opaque.transparency().visible == PixelBox(x: 0, y: 0, width: 8, height: 8))
     }
 
     @Test func pixelsRoundTripAndTheAlphaBandIsTheMask() throws {

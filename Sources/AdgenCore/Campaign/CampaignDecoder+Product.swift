@@ -98,7 +98,8 @@ extension CampaignDecoder {
                 imageNode, "the product image \(path) is not a PNG, JPEG, WebP or AVIF file", hint: "use a PNG cutout")
             return nil
         }
-        let transparency = (try? image.transparentShare()) ?? 0
+        let alpha = try? image.transparency()
+        let transparency = alpha?.share ?? 0
         if transparency < Product.minimumTransparency, remover == nil, mode == .composite {
             error(
                 imageNode,
@@ -109,7 +110,7 @@ extension CampaignDecoder {
                     "export the product on a transparent background (PNG with alpha), or add `remove_background: { provider: replicate }` to `product:` to cut it out"
             )
         }
-        if transparency >= Product.minimumTransparency, (try? image.opaqueBounds()) == nil {
+        if transparency >= Product.minimumTransparency, let alpha, alpha.visible == nil {
             error(imageNode, "the product image \(path) is transparent everywhere", hint: "is this the right file?")
         }
         return Product(

@@ -124,8 +124,6 @@ struct LayoutCanvas {
             case button(fill: RGBA, ink: RGBA, label: Image, box: PixelBox, radius: Double)
         }
 
-        /// The arrangement's name.
-        var arrangement: String
         var items: [Item] = []
         /// Every box, for scoring and the manifest.
         var boxes: [LayoutBox] = []
@@ -138,6 +136,9 @@ struct LayoutCanvas {
         /// The picture framed otherwise (another crop of the same source) the plan is for; nil for the picture as
         /// it came.
         var picture: Image?
+
+        /// Whether the product is among the items yet.
+        var setsProduct: Bool { items.contains { if case .product = $0 { true } else { false } } }
 
         mutating func note(_ event: String) {
             if !events.contains(event) { events.append(event) }
@@ -214,7 +215,7 @@ struct LayoutCanvas {
         productBox: Int = 0, productScale: Double = 1, givingWay: Bool = false
     ) throws -> Plan {
         let area = safeArea(for: arrangement)
-        var plan = Plan(arrangement: arrangement.name)
+        var plan = Plan()
         plan.subject =
             product.map { placeProduct($0, arrangement, area: area, box: productBox, scale: productScale) } ?? detected
         let avoid = givingWay ? plan.subject : nil
@@ -250,7 +251,7 @@ struct LayoutCanvas {
                 // Placed once, before the loop; drawn here, in its turn among the elements (over scrims and
                 // shades, under the copy). Only the first product element of an arrangement is used.
                 if let subject = plan.subject, product != nil,
-                    !plan.items.contains(where: { if case .product = $0 { true } else { false } })
+                    !plan.setsProduct
                 {
                     plan.items.append(.product(subject, shadow: element.shadow))
                 }
@@ -275,7 +276,7 @@ struct LayoutCanvas {
             }
         }
         if let subject = plan.subject {
-            if product != nil, !plan.items.contains(where: { if case .product = $0 { true } else { false } }) {
+            if product != nil, !plan.setsProduct {
                 // A template without a product element: the product goes over the decoration, under the copy.
                 let firstCopy = plan.items.firstIndex { item in
                     switch item {

@@ -10,7 +10,7 @@ public struct ProductCutout: Sendable {
 
     /// Trims `image`, a cutout with transparency around the product.
     public init(image: Image) throws {
-        guard let bounds = try image.opaqueBounds() else {
+        guard let bounds = try image.transparency().visible else {
             throw PipelineError("the product image is transparent everywhere")
         }
         self.image = try image.cropped(x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height).rgba()

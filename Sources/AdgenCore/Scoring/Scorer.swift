@@ -50,10 +50,10 @@ public struct Scorer: Sendable {
     ]
 
     /// The check names, in the order scorecards list them.
-    public static let checkNames = [
-        "spec", "legibility", "safe_zone", "text_coverage", "sharpness", "colourfulness", "brand_fit", "novelty",
-        "subject_clear", "subject_visible", "product_fidelity",
-    ]
+    public static let checkNames =
+        [
+            "spec", "legibility", "safe_zone", "text_coverage", "sharpness", "colourfulness", "brand_fit", "novelty",
+        ] + subjectCheckNames
 
     /// What a creative is scored on.
     public struct Input: Sendable {

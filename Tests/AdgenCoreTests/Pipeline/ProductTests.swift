@@ -42,22 +42,6 @@ import Testing
         return (draft, card)
     }
 
-    /// The mean difference (0…1) of the opaque pixels of the shoe cutout, resized to `box`, from `image` there.
-    static func difference(ofShoeIn image: Image, at box: PixelBox) throws -> Double {
-        let cutout = try ProductCutout(image: try Image.load(path: shoe)).image
-            .resized(width: box.width, height: box.height)
-        let expected = try cutout.pixelBytes()
-        let found = try image.cropped(x: box.x, y: box.y, width: box.width, height: box.height).pixelBytes()
-        let bands = found.count / (box.width * box.height)
-        var total = 0
-        var count = 0
-        for pixel in 0..<(box.width * box.height) where expected[pixel * 4 + 3] == 255 {
-            for band in 0..<3 { total += abs(Int(found[pixel * bands + band]) - Int(expected[pixel * 4 + band])) }
-            count += 3
-        }
-        return Double(total) / Double(max(1, count)) / 255
-    }
-
     @Test(arguments: [
         "meta-feed", "meta-story", "iab-mrec", "iab-leaderboard", "iab-billboard", "iab-mobile-banner",
         "iab-skyscraper", "iab-half-page", "linkedin-landscape", "pinterest-standard",
@@ -82,7 +66,8 @@ import Testing
         // The shoe's own pixels are in the final file where the box says, as the advertiser made them (less the
         // JPEG's loss, larger on a shoe 40 px tall).
         let final = try Image.decode(try #require(draft.encoded).bytes)
-        let difference = try Self.difference(ofShoeIn: final, at: subject.box)
+        let cutout = try ProductCutout(image: try Image.load(path: Self.shoe)).image
+        let difference = try #require(try CutoutDifference.mean(of: cutout, in: final, at: subject.box))
         #expect(
             difference < (min(subject.box.width, subject.box.height) < 100 ? 0.07 : 0.03), "\(sizeID): \(difference)")
         #expect(
